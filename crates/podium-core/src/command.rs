@@ -1,0 +1,393 @@
+//! Which Redis commands an HTTP gateway may run, and which ones a read-only token may run.
+//!
+//! A REST request borrows a shared, multiplexed connection for one round trip, so any command
+//! that changes the connection's state (SELECT, AUTH, MULTI, CLIENT …), waits on the server
+//! (BLPOP …) or turns it into a stream (SUBSCRIBE, MONITOR) would break every other request on
+//! that connection: those are always refused. Administrative commands that can wipe or stall
+//! the whole server are refused unless the operator opts in for development.
+
+/// What the gateway does with a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandClass {
+    /// Reads data; allowed for the read-only token.
+    Read,
+    /// May write; needs the full token.
+    Write,
+    /// Never forwarded, or only with the dangerous-commands opt-in.
+    Refused(RefusalReason),
+}
+
+/// Why a command is refused; each reason has a stable, human-readable explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalReason {
+    /// Waits on the server and would hold a shared connection.
+    Blocking,
+    /// Changes the state of the connection it runs on.
+    ConnectionState,
+    /// Turns the connection into a stream of pushed messages.
+    Streaming,
+    /// Cluster management belongs to the operator, not to REST clients.
+    Cluster,
+    /// Can wipe, reconfigure or stall the whole server; allowed only with an explicit opt-in.
+    Dangerous,
+}
+
+impl RefusalReason {
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::Blocking => "blocking commands are not supported over REST",
+            Self::ConnectionState => "connection state commands are not supported over REST",
+            Self::Streaming => "streaming commands are not supported over REST",
+            Self::Cluster => "cluster commands are not supported over REST",
+            Self::Dangerous => "dangerous commands are disabled on this gateway",
+        }
+    }
+}
+
+const BLOCKING: &[&str] = &[
+    "BLPOP",
+    "BRPOP",
+    "BRPOPLPUSH",
+    "BLMOVE",
+    "BLMPOP",
+    "BZPOPMIN",
+    "BZPOPMAX",
+    "BZMPOP",
+    "WAIT",
+    "WAITAOF",
+];
+
+const CONNECTION_STATE: &[&str] = &[
+    "SELECT",
+    "AUTH",
+    "HELLO",
+    "RESET",
+    "CLIENT",
+    "QUIT",
+    "WATCH",
+    "UNWATCH",
+    "MULTI",
+    "EXEC",
+    "DISCARD",
+    "READONLY",
+    "READWRITE",
+    "ASKING",
+];
+
+const STREAMING: &[&str] = &[
+    "SUBSCRIBE",
+    "PSUBSCRIBE",
+    "SSUBSCRIBE",
+    "UNSUBSCRIBE",
+    "PUNSUBSCRIBE",
+    "SUNSUBSCRIBE",
+    "MONITOR",
+    "SYNC",
+    "PSYNC",
+    "REPLCONF",
+];
+
+const CLUSTER: &[&str] = &["CLUSTER"];
+
+const DANGEROUS: &[&str] = &[
+    "FLUSHALL",
+    "FLUSHDB",
+    "CONFIG",
+    "DEBUG",
+    "SHUTDOWN",
+    "MODULE",
+    "ACL",
+    "REPLICAOF",
+    "SLAVEOF",
+    "FAILOVER",
+    "SAVE",
+    "BGSAVE",
+    "BGREWRITEAOF",
+    "KEYS",
+    "SWAPDB",
+    "MIGRATE",
+];
+
+/// Subcommands of otherwise harmless commands that can wipe or stall the server.
+const DANGEROUS_SUBCOMMANDS: &[(&str, &str)] = &[
+    ("SCRIPT", "FLUSH"),
+    ("SCRIPT", "KILL"),
+    ("FUNCTION", "FLUSH"),
+    ("FUNCTION", "KILL"),
+    ("FUNCTION", "DELETE"),
+    ("FUNCTION", "RESTORE"),
+];
+
+/// Commands a read-only token may run: Redis's `@read` category without its expensive
+/// keyspace scans (KEYS, SCAN), plus PING/ECHO and the read-only script variants.
+const READ_ONLY: &[&str] = &[
+    "PING",
+    "ECHO",
+    "TIME",
+    "DBSIZE",
+    "EXISTS",
+    "TYPE",
+    "TTL",
+    "PTTL",
+    "EXPIRETIME",
+    "PEXPIRETIME",
+    "TOUCH",
+    "OBJECT",
+    "RANDOMKEY",
+    "DUMP",
+    "GET",
+    "MGET",
+    "GETRANGE",
+    "SUBSTR",
+    "STRLEN",
+    "LCS",
+    "GETBIT",
+    "BITCOUNT",
+    "BITPOS",
+    "BITFIELD_RO",
+    "HGET",
+    "HMGET",
+    "HGETALL",
+    "HKEYS",
+    "HVALS",
+    "HLEN",
+    "HEXISTS",
+    "HSTRLEN",
+    "HRANDFIELD",
+    "HSCAN",
+    "HTTL",
+    "HPTTL",
+    "HEXPIRETIME",
+    "HPEXPIRETIME",
+    "LRANGE",
+    "LINDEX",
+    "LLEN",
+    "LPOS",
+    "SMEMBERS",
+    "SISMEMBER",
+    "SMISMEMBER",
+    "SCARD",
+    "SRANDMEMBER",
+    "SINTER",
+    "SINTERCARD",
+    "SUNION",
+    "SDIFF",
+    "SSCAN",
+    "ZRANGE",
+    "ZRANGEBYSCORE",
+    "ZREVRANGEBYSCORE",
+    "ZRANGEBYLEX",
+    "ZREVRANGEBYLEX",
+    "ZREVRANGE",
+    "ZRANK",
+    "ZREVRANK",
+    "ZSCORE",
+    "ZMSCORE",
+    "ZCARD",
+    "ZCOUNT",
+    "ZLEXCOUNT",
+    "ZRANDMEMBER",
+    "ZSCAN",
+    "ZINTER",
+    "ZUNION",
+    "ZDIFF",
+    "ZINTERCARD",
+    "XRANGE",
+    "XREVRANGE",
+    "XLEN",
+    "XREAD",
+    "XINFO",
+    "XPENDING",
+    "GEOPOS",
+    "GEODIST",
+    "GEOHASH",
+    "GEORADIUS_RO",
+    "GEORADIUSBYMEMBER_RO",
+    "GEOSEARCH",
+    "PFCOUNT",
+    "EVAL_RO",
+    "EVALSHA_RO",
+    "FCALL_RO",
+];
+
+fn upper(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_ascii_uppercase()
+}
+
+fn listed(list: &[&str], name: &str) -> bool {
+    list.contains(&name)
+}
+
+/// Classifies a command given as its arguments (name first), case-insensitively.
+pub fn classify<A: AsRef<[u8]>>(command: &[A]) -> CommandClass {
+    let Some(first) = command.first() else {
+        return CommandClass::Refused(RefusalReason::ConnectionState);
+    };
+    let name = upper(first.as_ref());
+    let sub = command.get(1).map(|sub| upper(sub.as_ref()));
+
+    let refused = if listed(BLOCKING, &name) || is_blocking_stream_read(&name, command) {
+        Some(RefusalReason::Blocking)
+    } else if listed(CONNECTION_STATE, &name) {
+        Some(RefusalReason::ConnectionState)
+    } else if listed(STREAMING, &name) {
+        Some(RefusalReason::Streaming)
+    } else if listed(CLUSTER, &name) {
+        Some(RefusalReason::Cluster)
+    } else if listed(DANGEROUS, &name)
+        || sub
+            .as_deref()
+            .is_some_and(|sub| DANGEROUS_SUBCOMMANDS.contains(&(name.as_str(), sub)))
+    {
+        Some(RefusalReason::Dangerous)
+    } else {
+        None
+    };
+    match refused {
+        Some(reason) => CommandClass::Refused(reason),
+        None if listed(READ_ONLY, &name) => CommandClass::Read,
+        None => CommandClass::Write,
+    }
+}
+
+/// XREAD and XREADGROUP are only blocking with a BLOCK option before STREAMS.
+fn is_blocking_stream_read<A: AsRef<[u8]>>(name: &str, command: &[A]) -> bool {
+    (name == "XREAD" || name == "XREADGROUP")
+        && command
+            .iter()
+            .skip(1)
+            .map(|arg| upper(arg.as_ref()))
+            .take_while(|arg| arg != "STREAMS")
+            .any(|arg| arg == "BLOCK")
+}
+
+/// The largest key the gateway accepts, as on Upstash.
+pub const MAX_KEY_BYTES: usize = 32 * 1024;
+
+/// The first key of a command, found where Redis puts keys: right after the name for almost
+/// every command, after `numkeys` for scripts and functions. `None` for keyless commands.
+///
+/// Used to route pipelines on a cluster and to bound key sizes; commands with several keys
+/// (MSET, ZUNIONSTORE …) are judged by their first.
+pub fn first_key<A: AsRef<[u8]>>(command: &[A]) -> Option<&[u8]> {
+    let name = upper(command.first()?.as_ref());
+    let key = match name.as_str() {
+        "PING" | "ECHO" | "TIME" | "DBSIZE" | "INFO" | "SCRIPT" | "FUNCTION" | "COMMAND"
+        | "RANDOMKEY" | "SCAN" | "LASTSAVE" | "PUBLISH" | "SPUBLISH" | "MEMORY" | "OBJECT"
+        | "XREAD" | "XREADGROUP" | "WAIT" | "FLUSHALL" | "FLUSHDB" | "KEYS" | "CONFIG" => {
+            return None;
+        }
+        "EVAL" | "EVALSHA" | "EVAL_RO" | "EVALSHA_RO" | "FCALL" | "FCALL_RO" => {
+            let numkeys: usize = std::str::from_utf8(command.get(2)?.as_ref())
+                .ok()?
+                .parse()
+                .ok()?;
+            if numkeys == 0 {
+                return None;
+            }
+            command.get(3)?
+        }
+        _ => command.get(1)?,
+    };
+    Some(key.as_ref())
+}
+
+/// True when a read-only token may run this command.
+pub fn is_read_only<A: AsRef<[u8]>>(command: &[A]) -> bool {
+    classify(command) == CommandClass::Read
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(command: &[&str]) -> CommandClass {
+        classify(command)
+    }
+
+    #[test]
+    fn sorted_set_reads_are_reads_and_writes_are_writes() {
+        assert_eq!(
+            class(&["zrevrange", "lb", "0", "9", "WITHSCORES"]),
+            CommandClass::Read
+        );
+        assert_eq!(class(&["ZREVRANK", "lb", "alice"]), CommandClass::Read);
+        assert_eq!(class(&["zadd", "lb", "1", "alice"]), CommandClass::Write);
+        assert_eq!(class(&["ZINCRBY", "lb", "1", "alice"]), CommandClass::Write);
+        assert_eq!(class(&["EVALSHA", "abc", "0"]), CommandClass::Write);
+        assert_eq!(class(&["EVALSHA_RO", "abc", "0"]), CommandClass::Read);
+    }
+
+    #[test]
+    fn refuses_commands_that_would_break_a_shared_connection() {
+        for (command, reason) in [
+            (&["BLPOP", "q", "0"][..], RefusalReason::Blocking),
+            (&["bzpopmin", "lb", "1"], RefusalReason::Blocking),
+            (
+                &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"],
+                RefusalReason::Blocking,
+            ),
+            (&["SELECT", "1"], RefusalReason::ConnectionState),
+            (&["multi"], RefusalReason::ConnectionState),
+            (&["CLIENT", "SETNAME", "x"], RefusalReason::ConnectionState),
+            (&["SUBSCRIBE", "chat"], RefusalReason::Streaming),
+            (&["MONITOR"], RefusalReason::Streaming),
+            (&["CLUSTER", "NODES"], RefusalReason::Cluster),
+        ] {
+            assert_eq!(class(command), CommandClass::Refused(reason), "{command:?}");
+        }
+    }
+
+    #[test]
+    fn non_blocking_xread_is_a_read() {
+        assert_eq!(
+            class(&["XREAD", "COUNT", "1", "STREAMS", "s", "0"]),
+            CommandClass::Read
+        );
+        // A stream may be named BLOCK; only options before STREAMS count.
+        assert_eq!(
+            class(&["XREAD", "STREAMS", "BLOCK", "0"]),
+            CommandClass::Read
+        );
+    }
+
+    #[test]
+    fn refuses_dangerous_commands_and_subcommands() {
+        for command in [
+            &["FLUSHALL"][..],
+            &["flushdb"],
+            &["CONFIG", "SET", "maxmemory", "1"],
+            &["KEYS", "*"],
+            &["SCRIPT", "FLUSH"],
+            &["function", "delete", "lib"],
+        ] {
+            assert_eq!(
+                class(command),
+                CommandClass::Refused(RefusalReason::Dangerous),
+                "{command:?}"
+            );
+        }
+        assert_eq!(class(&["SCRIPT", "LOAD", "return 1"]), CommandClass::Write);
+    }
+
+    #[test]
+    fn finds_the_first_key() {
+        assert_eq!(first_key(&["ZADD", "lb", "1", "a"]), Some(&b"lb"[..]));
+        assert_eq!(
+            first_key(&["EVALSHA", "abc", "2", "k1", "k2", "arg"]),
+            Some(&b"k1"[..])
+        );
+        assert_eq!(first_key(&["EVAL", "return 1", "0", "arg"]), None);
+        assert_eq!(first_key(&["EVAL", "return 1", "x"]), None);
+        assert_eq!(first_key(&["ping"]), None);
+        assert_eq!(first_key(&["GET"]), None);
+    }
+
+    #[test]
+    fn read_only_tokens_cannot_scan_the_keyspace() {
+        assert!(!is_read_only(&["SCAN", "0"]));
+        assert!(is_read_only(&["GET", "k"]));
+        assert!(!is_read_only(&["SET", "k", "v"]));
+        assert!(!is_read_only::<&str>(&[]));
+    }
+}
