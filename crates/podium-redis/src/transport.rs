@@ -1,0 +1,47 @@
+use std::future::Future;
+
+use crate::error::TransportError;
+
+/// How requests reach the REST endpoint. The client only ever POSTs a JSON body, so that is all a
+/// transport has to do.
+///
+/// The future has no `Send` bound: in a Cloudflare Worker (wasm32) fetch futures hold JavaScript
+/// values and are not `Send`, and a Worker is single-threaded anyway.
+pub trait Transport {
+    fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<HttpResponse, TransportError>>;
+}
+
+/// What came back: any status (non-2xx is interpreted by the client, not the transport).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of a header, looked up case-insensitively (e.g. `upstash-sync-token`).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl<T: Transport> Transport for &T {
+    fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<HttpResponse, TransportError>> {
+        (**self).post(url, headers, body)
+    }
+}
