@@ -1,0 +1,442 @@
+//! The HTTP surface: the Upstash REST routes, `/_health` and `/_metrics`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use futures::StreamExt;
+use podium_core::{CommandClass, MAX_KEY_BYTES, RefusalReason, bearer_token, classify, first_key};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::backend::{Backend, Reply};
+use crate::config::GatewayConfig;
+use crate::error::GatewayError;
+use crate::metrics::Metrics;
+use crate::reply::{self, Encoding};
+use crate::request::{self, Command};
+
+const SYNC_TOKEN: HeaderName = HeaderName::from_static("upstash-sync-token");
+const ENCODING: HeaderName = HeaderName::from_static("upstash-encoding");
+const RESPONSE_FORMAT: HeaderName = HeaderName::from_static("upstash-response-format");
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: GatewayConfig,
+    backend: Backend,
+    metrics: Metrics,
+    /// Changes after every write so that clients can tell their writes were seen.
+    sync: AtomicU64,
+}
+
+impl AppState {
+    pub fn new(config: GatewayConfig, backend: Backend) -> Self {
+        // Start from the clock so tokens differ across restarts.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_micros() as u64)
+            .unwrap_or_default();
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                backend,
+                metrics: Metrics::new(),
+                sync: AtomicU64::new(seed),
+            }),
+        }
+    }
+}
+
+/// The gateway's router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/_health", get(health))
+        .route("/_metrics", get(metrics))
+        .route("/pipeline", any(pipeline))
+        .route("/multi-exec", any(multi_exec))
+        .fallback(single)
+        .layer(cors())
+        .with_state(state)
+}
+
+/// Browsers may call the gateway from any origin; the token is what protects it.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::HEAD])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            ENCODING,
+            SYNC_TOKEN,
+            RESPONSE_FORMAT,
+            HeaderName::from_static("upstash-telemetry-runtime"),
+            HeaderName::from_static("upstash-telemetry-platform"),
+            HeaderName::from_static("upstash-telemetry-sdk"),
+        ])
+        .expose_headers([SYNC_TOKEN])
+}
+
+/// Which commands the caller's token allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Full,
+    ReadOnly,
+}
+
+/// What the client asked the reply to look like.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Json(Encoding),
+    Resp2,
+}
+
+/// The parts of a request every command route needs, checked in the protocol's order:
+/// method (405), token (401), body size (413), format headers (400).
+struct Checked {
+    access: Access,
+    format: Format,
+    body: Bytes,
+}
+
+impl AppState {
+    async fn check(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<Checked, GatewayError> {
+        if !matches!(
+            *method,
+            Method::GET | Method::POST | Method::PUT | Method::HEAD
+        ) {
+            return Err(GatewayError::MethodNotAllowed);
+        }
+        let access = self.authenticate(uri, headers)?;
+        let body = read_body(headers, body, self.inner.config.max_body_bytes).await?;
+        let format = response_format(headers)?;
+        Ok(Checked {
+            access,
+            format,
+            body,
+        })
+    }
+
+    fn authenticate(&self, uri: &Uri, headers: &HeaderMap) -> Result<Access, GatewayError> {
+        let from_header = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(bearer_token)
+            .map(str::to_owned);
+        let token = from_header
+            .or_else(|| request::token_from_query(uri.query()))
+            .ok_or(GatewayError::Unauthorized)?;
+        let config = &self.inner.config;
+        if config.token.matches(&token) {
+            Ok(Access::Full)
+        } else if config
+            .read_only_token
+            .as_ref()
+            .is_some_and(|read_only| read_only.matches(&token))
+        {
+            Ok(Access::ReadOnly)
+        } else {
+            Err(GatewayError::Unauthorized)
+        }
+    }
+
+    /// Applies the command policy to one command; `Ok(true)` when it may write.
+    fn permit(&self, access: Access, command: &Command) -> Result<bool, GatewayError> {
+        let name = || String::from_utf8_lossy(&command[0]).to_uppercase();
+        let writes = match classify(command) {
+            CommandClass::Read => false,
+            CommandClass::Write => true,
+            CommandClass::Refused(RefusalReason::Dangerous)
+                if self.inner.config.allow_dangerous_commands =>
+            {
+                true
+            }
+            CommandClass::Refused(reason) => {
+                return Err(GatewayError::CommandNotAvailable {
+                    command: name(),
+                    reason: reason.explanation(),
+                });
+            }
+        };
+        if writes && access == Access::ReadOnly {
+            return Err(GatewayError::ReadOnly(name()));
+        }
+        if first_key(command).is_some_and(|key| key.len() > MAX_KEY_BYTES) {
+            return Err(GatewayError::BadRequest(format!(
+                "key too long: at most {MAX_KEY_BYTES} bytes"
+            )));
+        }
+        Ok(writes)
+    }
+
+    /// Applies the policy to every command, refusing the whole request if one is refused.
+    fn permit_all(&self, access: Access, commands: &[Command]) -> Result<bool, GatewayError> {
+        commands.iter().try_fold(false, |writes, command| {
+            Ok(self.permit(access, command)? || writes)
+        })
+    }
+
+    fn sync_token(&self, wrote: bool) -> HeaderValue {
+        let token = if wrote {
+            self.inner.sync.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            self.inner.sync.load(Ordering::Relaxed)
+        };
+        HeaderValue::from(token)
+    }
+
+    fn finish(
+        &self,
+        started: Instant,
+        commands: usize,
+        result: Result<Response, GatewayError>,
+    ) -> Response {
+        let (outcome, response) = match result {
+            Ok(response) => ("ok", response),
+            Err(error) => {
+                if error.status().is_server_error() {
+                    tracing::warn!(error = %error, "request failed");
+                } else {
+                    tracing::debug!(error = %error, "request refused");
+                }
+                (error.outcome(), error.into_response())
+            }
+        };
+        self.inner
+            .metrics
+            .record(outcome, started.elapsed(), commands);
+        response
+    }
+}
+
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, GatewayError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        drain(body).await;
+        return Err(GatewayError::BodyTooLarge);
+    }
+    let mut stream = body.into_data_stream();
+    let mut collected = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|_| GatewayError::BadRequest("the request body could not be read".into()))?;
+        if collected.len() + chunk.len() > limit {
+            drain(Body::from_stream(stream)).await;
+            return Err(GatewayError::BodyTooLarge);
+        }
+        collected.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(collected))
+}
+
+/// Reads and drops what is left of an oversized body, so the client is not cut off mid-upload
+/// (it would see a broken pipe instead of our error, and retry). Past a hard cap the
+/// connection is closed after all.
+async fn drain(body: Body) {
+    const DRAIN_CAP: usize = 64 * 1024 * 1024;
+    let mut stream = body.into_data_stream();
+    let mut drained = 0;
+    while let Some(Ok(chunk)) = stream.next().await {
+        drained += chunk.len();
+        if drained > DRAIN_CAP {
+            break;
+        }
+    }
+}
+
+fn response_format(headers: &HeaderMap) -> Result<Format, GatewayError> {
+    let base64 = headers
+        .get(&ENCODING)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"base64"));
+    let format = headers
+        .get(&RESPONSE_FORMAT)
+        .map(|value| value.to_str().unwrap_or_default().to_ascii_lowercase());
+    match format.as_deref() {
+        None | Some("json") => Ok(Format::Json(if base64 {
+            Encoding::Base64
+        } else {
+            Encoding::Text
+        })),
+        Some("resp2") if base64 => Err(GatewayError::BadRequest(
+            "Upstash-Response-Format: resp2 cannot be combined with Upstash-Encoding: base64"
+                .into(),
+        )),
+        Some("resp2") => Ok(Format::Resp2),
+        Some(_) => Err(GatewayError::BadRequest(
+            "Upstash-Response-Format must be json or resp2".into(),
+        )),
+    }
+}
+
+fn reply(
+    status: StatusCode,
+    content_type: &'static str,
+    sync: HeaderValue,
+    body: Vec<u8>,
+) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(SYNC_TOKEN, sync);
+    response
+}
+
+fn json_reply(sync: HeaderValue, body: Vec<u8>) -> Response {
+    reply(StatusCode::OK, "application/json", sync, body)
+}
+
+fn resp2_reply(sync: HeaderValue, body: Vec<u8>) -> Response {
+    reply(StatusCode::OK, "application/octet-stream", sync, body)
+}
+
+/// One command, in any of the body, path, path + body and path + query forms.
+async fn single(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let checked = state.check(&method, &uri, &headers, body).await?;
+        let command = request::single_command(uri.path(), uri.query(), &checked.body)?;
+        let wrote = state.permit(checked.access, &command)?;
+        let value = state.inner.backend.command(&command).await?;
+        let sync = state.sync_token(wrote);
+        Ok(match checked.format {
+            Format::Json(encoding) => json_reply(sync, reply::entry_json(&value, encoding)),
+            Format::Resp2 => {
+                let mut out = Vec::new();
+                reply::write_resp2(&mut out, &value);
+                resp2_reply(sync, out)
+            }
+        })
+    }
+    .await;
+    state.finish(started, 1, result)
+}
+
+/// Many commands in order, sent as one RESP pipeline; not atomic.
+async fn pipeline(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let mut count = 0;
+    let result = async {
+        let checked = state.check(&method, &uri, &headers, body).await?;
+        let commands = request::command_list(&checked.body, state.inner.config.max_pipeline)?;
+        count = commands.len();
+        // A refused command gets its own error entry, like a command Redis rejects, so one
+        // refusal does not fail the unrelated commands a client auto-pipelined with it.
+        let permits: Vec<_> = commands
+            .iter()
+            .map(|command| state.permit(checked.access, command))
+            .collect();
+        let allowed: Vec<Command> = commands
+            .into_iter()
+            .zip(&permits)
+            .filter(|(_, permit)| permit.is_ok())
+            .map(|(command, _)| command)
+            .collect();
+        let mut replies = if allowed.is_empty() {
+            Vec::new()
+        } else {
+            state.inner.backend.pipeline(&allowed).await?
+        }
+        .into_iter();
+        let replies: Vec<Reply> = permits
+            .iter()
+            .map(|permit| match permit {
+                Ok(_) => replies
+                    .next()
+                    .unwrap_or_else(|| Err("ERR no reply".to_owned())),
+                Err(refusal) => Err(refusal.to_string()),
+            })
+            .collect();
+        let wrote = permits.iter().any(|permit| matches!(permit, Ok(true)));
+        let sync = state.sync_token(wrote);
+        Ok(match checked.format {
+            Format::Json(encoding) => json_reply(sync, reply::entries_json(&replies, encoding)),
+            Format::Resp2 => resp2_reply(sync, reply::replies_resp2(&replies)),
+        })
+    }
+    .await;
+    state.finish(started, count, result)
+}
+
+/// Many commands in MULTI … EXEC.
+async fn multi_exec(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let mut count = 0;
+    let result = async {
+        let checked = state.check(&method, &uri, &headers, body).await?;
+        let Format::Json(encoding) = checked.format else {
+            return Err(GatewayError::BadRequest(
+                "Upstash-Response-Format: resp2 is not supported for transactions".into(),
+            ));
+        };
+        let commands = request::command_list(&checked.body, state.inner.config.max_pipeline)?;
+        count = commands.len();
+        let wrote = state.permit_all(checked.access, &commands)?;
+        let replies = state.inner.backend.transaction(&commands).await?;
+        let sync = state.sync_token(wrote);
+        Ok(json_reply(sync, reply::entries_json(&replies, encoding)))
+    }
+    .await;
+    state.finish(started, count, result)
+}
+
+/// Liveness for load balancers: PING through the shared connection.
+async fn health(State(state): State<AppState>) -> Response {
+    let ping = vec![b"PING".to_vec()];
+    match state.inner.backend.command(&ping).await {
+        Ok(value) => json_reply(
+            state.sync_token(false),
+            reply::entry_json(&value, Encoding::Text),
+        ),
+        Err(_) => GatewayError::Unavailable.into_response(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.inner.metrics.render(state.inner.backend.is_healthy());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,351 @@
+//! The connection to Valkey/Redis: one multiplexed, self-reconnecting connection (or a cluster
+//! connection) shared by every request, opened lazily so the gateway starts and answers
+//! `503` while Redis is down.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::Slot;
+use redis::{Cmd, Pipeline, RedisError, TlsCertificates, Value};
+use tokio::sync::OnceCell;
+
+use crate::config::RedisConfig;
+use crate::error::GatewayError;
+use crate::reply::server_error_text;
+use crate::request::Command;
+
+/// How long one attempt to (re)connect may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+/// A shared handle to Redis; cheap to clone.
+#[derive(Clone)]
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: RedisConfig,
+    request_timeout: Duration,
+    connection: OnceCell<Connection>,
+    /// Whether the last exchange with Redis worked; exported as a metric.
+    healthy: AtomicBool,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("cluster", &self.inner.config.cluster)
+            .field("healthy", &self.is_healthy())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    /// A backend that connects on first use.
+    pub fn new(config: RedisConfig, request_timeout: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                request_timeout,
+                connection: OnceCell::new(),
+                healthy: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    pub fn is_healthy(&self) -> bool {
+        self.inner.healthy.load(Ordering::Relaxed)
+    }
+
+    /// Runs one command.
+    pub async fn command(&self, command: &Command) -> Result<Value, GatewayError> {
+        let cmd = to_cmd(command);
+        self.run(|mut connection| async move {
+            match &mut connection {
+                Connection::Single(c) => c.req_packed_command(&cmd).await,
+                Connection::Cluster(c) => c.req_packed_command(&cmd).await,
+            }
+        })
+        .await
+        .and_then(|value| match value {
+            Value::ServerError(error) => Err(GatewayError::Redis(server_error_text(&error))),
+            value => Ok(value),
+        })
+    }
+
+    /// Runs commands as one RESP pipeline (one write, one read), returning one reply each.
+    ///
+    /// On a cluster, commands are grouped by the slot of their first key and each group is
+    /// pipelined to its node, all groups at once; order is kept within a slot, which is all
+    /// that can be observed.
+    pub async fn pipeline(&self, commands: &[Command]) -> Result<Vec<Reply>, GatewayError> {
+        self.run(|connection| async move {
+            match connection {
+                Connection::Single(mut c) => {
+                    let pipe = to_pipeline(commands.iter());
+                    let values = c.req_packed_commands(&pipe, 0, commands.len()).await?;
+                    Ok(values.into_iter().map(into_reply).collect())
+                }
+                Connection::Cluster(c) => cluster_pipeline(c, commands).await,
+            }
+        })
+        .await
+    }
+
+    /// Runs commands in MULTI … EXEC.
+    ///
+    /// MULTI, the commands and EXEC go out as one contiguous frame on the multiplexed
+    /// connection, so no other request's command can land inside the transaction: for its
+    /// duration the connection is as good as held exclusively, without the cost of a
+    /// dedicated connection per transaction. A transaction Redis discards (EXECABORT) is an
+    /// error for the whole request.
+    pub async fn transaction(&self, commands: &[Command]) -> Result<Vec<Reply>, GatewayError> {
+        let multi = vec![b"MULTI".to_vec()];
+        let exec = vec![b"EXEC".to_vec()];
+        let pipe = to_pipeline(std::iter::once(&multi).chain(commands).chain([&exec]));
+        let count = commands.len() + 2;
+        let mut replies = self
+            .run(|mut connection| async move {
+                match &mut connection {
+                    Connection::Single(c) => c.req_packed_commands(&pipe, 0, count).await,
+                    Connection::Cluster(c) => c.req_packed_commands(&pipe, 0, count).await,
+                }
+            })
+            .await?;
+        match replies.pop() {
+            Some(Value::Array(results)) => Ok(results.into_iter().map(into_reply).collect()),
+            Some(Value::ServerError(error)) => Err(GatewayError::Redis(server_error_text(&error))),
+            _ => {
+                // MULTI itself failed, or the reply is not an EXEC reply: report the first error.
+                let first_error = replies.iter().find_map(|reply| match reply {
+                    Value::ServerError(error) => Some(server_error_text(error)),
+                    _ => None,
+                });
+                Err(GatewayError::Redis(first_error.unwrap_or_else(|| {
+                    "EXECABORT Transaction discarded".to_owned()
+                })))
+            }
+        }
+    }
+
+    async fn run<T, F, Fut>(&self, exchange: F) -> Result<T, GatewayError>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = Result<T, RedisError>>,
+    {
+        let timeout = self.inner.request_timeout;
+        let result = tokio::time::timeout(timeout, async {
+            let connection = self.connection().await?;
+            exchange(connection).await.map_err(|error| {
+                if is_server_error(&error) {
+                    // Redis answered; the connection is fine.
+                    Failure::Server(error)
+                } else if error.is_timeout() {
+                    Failure::Timeout
+                } else {
+                    tracing::warn!(%error, "Redis request failed");
+                    Failure::Connection
+                }
+            })
+        })
+        .await
+        .unwrap_or(Err(Failure::Timeout));
+        match result {
+            Ok(value) => {
+                self.inner.healthy.store(true, Ordering::Relaxed);
+                Ok(value)
+            }
+            Err(Failure::Server(error)) => Err(GatewayError::Redis(redis_error_text(&error))),
+            Err(Failure::Connection) => {
+                self.inner.healthy.store(false, Ordering::Relaxed);
+                Err(GatewayError::Unavailable)
+            }
+            Err(Failure::Timeout) => {
+                self.inner.healthy.store(false, Ordering::Relaxed);
+                tracing::warn!(
+                    timeout_ms = timeout.as_millis() as u64,
+                    "Redis did not answer in time"
+                );
+                Err(GatewayError::Timeout)
+            }
+        }
+    }
+
+    /// The shared connection, connecting first if there is none yet. Once made, the
+    /// connection reconnects by itself; until then every request tries again.
+    async fn connection(&self) -> Result<Connection, Failure> {
+        let inner = &self.inner;
+        inner
+            .connection
+            .get_or_try_init(|| async {
+                let connection = connect(&inner.config, inner.request_timeout).await;
+                match &connection {
+                    Ok(_) => tracing::info!(cluster = inner.config.cluster, "connected to Redis"),
+                    Err(error) => tracing::warn!(%error, "cannot connect to Redis"),
+                }
+                connection.map_err(|_| Failure::Connection)
+            })
+            .await
+            .cloned()
+    }
+}
+
+enum Failure {
+    Server(RedisError),
+    Connection,
+    Timeout,
+}
+
+async fn connect(
+    config: &RedisConfig,
+    response_timeout: Duration,
+) -> Result<Connection, RedisError> {
+    let certificates = match &config.ca_file {
+        Some(path) => Some(TlsCertificates {
+            client_tls: None,
+            root_cert: Some(std::fs::read(path).map_err(|error| {
+                RedisError::from((
+                    redis::ErrorKind::Io,
+                    "cannot read the CA file",
+                    error.to_string(),
+                ))
+            })?),
+        }),
+        None => None,
+    };
+    if config.cluster {
+        let mut builder = ClusterClientBuilder::new(config.urls.clone())
+            .connection_timeout(CONNECT_TIMEOUT)
+            .response_timeout(response_timeout);
+        if let Some(certificates) = certificates {
+            builder = builder.certs(certificates);
+        }
+        let client = builder.build()?;
+        return Ok(Connection::Cluster(client.get_async_connection().await?));
+    }
+    let url = config.urls.first().map(String::as_str).unwrap_or_default();
+    let client = match certificates {
+        Some(certificates) => redis::Client::build_with_tls(url, certificates)?,
+        None => redis::Client::open(url)?,
+    };
+    let manager_config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(response_timeout))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_millis(500));
+    let manager = ConnectionManager::new_with_config(client, manager_config).await?;
+    Ok(Connection::Single(manager))
+}
+
+/// One reply of a pipeline or transaction: a value, or the error text Redis sent for it.
+pub type Reply = Result<Value, String>;
+
+fn into_reply(value: Value) -> Reply {
+    match value {
+        Value::ServerError(error) => Err(server_error_text(&error)),
+        value => Ok(value),
+    }
+}
+
+fn to_pipeline<'a>(commands: impl Iterator<Item = &'a Command>) -> Pipeline {
+    let mut pipe = Pipeline::new();
+    for command in commands {
+        pipe.add_command(to_cmd(command));
+    }
+    pipe
+}
+
+/// Pipelines on a cluster: one sub-pipeline per slot, sent concurrently, replies put back in
+/// request order. A group that redis-rs still finds cross-slot (a command whose key is not
+/// where `first_key` looked) runs one command at a time instead.
+async fn cluster_pipeline(
+    connection: ClusterConnection,
+    commands: &[Command],
+) -> Result<Vec<Reply>, RedisError> {
+    let mut groups: Vec<(Option<Slot>, Vec<usize>)> = Vec::new();
+    for (index, command) in commands.iter().enumerate() {
+        let slot = podium_core::first_key(command).map(Slot::for_key);
+        match groups
+            .iter_mut()
+            .find(|(group_slot, _)| slot.is_some() && *group_slot == slot)
+        {
+            Some((_, indexes)) => indexes.push(index),
+            None => groups.push((slot, vec![index])),
+        }
+    }
+    let runs = groups.into_iter().map(|(slot, indexes)| {
+        let mut connection = connection.clone();
+        async move {
+            let group = indexes.iter().map(|&index| &commands[index]);
+            if slot.is_some() {
+                let pipe = to_pipeline(group.clone());
+                match connection
+                    .req_packed_commands(&pipe, 0, indexes.len())
+                    .await
+                {
+                    Ok(values) => {
+                        return Ok((indexes, values.into_iter().map(into_reply).collect()));
+                    }
+                    Err(error) if error.code() == Some("CROSSSLOT") => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            let mut replies = Vec::with_capacity(indexes.len());
+            for command in group {
+                replies.push(
+                    match connection.req_packed_command(&to_cmd(command)).await {
+                        Ok(value) => into_reply(value),
+                        Err(error) if is_server_error(&error) => Err(redis_error_text(&error)),
+                        Err(error) => return Err(error),
+                    },
+                );
+            }
+            Ok((indexes, replies))
+        }
+    });
+    let mut ordered: Vec<Option<Reply>> = vec![None; commands.len()];
+    for (indexes, replies) in futures::future::try_join_all(runs).await? {
+        for (index, reply) in indexes.into_iter().zip(replies) {
+            ordered[index] = Some(reply);
+        }
+    }
+    Ok(ordered
+        .into_iter()
+        .map(|reply| reply.unwrap_or_else(|| Err("ERR no reply".to_owned())))
+        .collect())
+}
+
+fn to_cmd(command: &Command) -> Cmd {
+    let mut cmd = Cmd::new();
+    for arg in command {
+        cmd.arg(arg.as_slice());
+    }
+    cmd
+}
+
+/// Errors Redis itself sent (as opposed to I/O and protocol failures).
+fn is_server_error(error: &RedisError) -> bool {
+    !error.is_io_error()
+        && !error.is_timeout()
+        && !error.is_connection_dropped()
+        && !error.is_connection_refusal()
+        && error.code().is_some()
+}
+
+fn redis_error_text(error: &RedisError) -> String {
+    match (error.code(), error.detail()) {
+        (Some(code), Some(detail)) => format!("{code} {detail}"),
+        (Some(code), None) => code.to_owned(),
+        _ => error.to_string(),
+    }
+}

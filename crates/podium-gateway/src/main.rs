@@ -1,0 +1,125 @@
+//! `podium-gateway`: parses configuration and serves until SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use podium_core::Secret;
+use podium_gateway::{GatewayConfig, RedisConfig};
+use tokio::net::TcpListener;
+
+/// An Upstash-REST-compatible HTTP gateway in front of Valkey or Redis.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "PODIUM_GATEWAY_LISTEN", default_value = "127.0.0.1:8079")]
+    listen: SocketAddr,
+    /// redis:// or rediss:// URL; in cluster mode, comma-separated seed nodes.
+    #[arg(
+        long,
+        env = "PODIUM_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        value_delimiter = ','
+    )]
+    redis_url: Vec<String>,
+    /// Connect to a Valkey/Redis cluster.
+    #[arg(long, env = "PODIUM_REDIS_CLUSTER")]
+    cluster: bool,
+    /// PEM CA certificate to trust for rediss:// (default: the system's roots).
+    #[arg(long, env = "PODIUM_REDIS_CA_FILE")]
+    redis_ca_file: Option<PathBuf>,
+    /// Token with full access (required).
+    #[arg(long, env = "PODIUM_GATEWAY_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Token limited to read commands.
+    #[arg(long, env = "PODIUM_GATEWAY_READONLY_TOKEN", hide_env_values = true)]
+    read_only_token: Option<String>,
+    /// Forward FLUSHALL, FLUSHDB, CONFIG, KEYS … (for development only).
+    #[arg(long, env = "PODIUM_GATEWAY_ALLOW_DANGEROUS")]
+    allow_dangerous_commands: bool,
+    /// Most commands in one /pipeline or /multi-exec request.
+    #[arg(long, env = "PODIUM_GATEWAY_MAX_PIPELINE", default_value_t = podium_gateway::DEFAULT_MAX_PIPELINE)]
+    max_pipeline: usize,
+    /// How long a request may wait for Redis, in milliseconds.
+    #[arg(
+        long,
+        env = "PODIUM_GATEWAY_REQUEST_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    request_timeout_ms: u64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "podium_gateway=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let Some(token) = args.token.filter(|token| !token.is_empty()) else {
+        eprintln!("podium-gateway: a token is required (--token or PODIUM_GATEWAY_TOKEN)");
+        return ExitCode::from(2);
+    };
+    let mut config = GatewayConfig::new(
+        RedisConfig {
+            urls: args.redis_url,
+            cluster: args.cluster,
+            ca_file: args.redis_ca_file,
+        },
+        &token,
+    );
+    config.read_only_token = args
+        .read_only_token
+        .filter(|token| !token.is_empty())
+        .map(|token| Secret::new(&token));
+    config.allow_dangerous_commands = args.allow_dangerous_commands;
+    config.max_pipeline = args.max_pipeline;
+    config.request_timeout = Duration::from_millis(args.request_timeout_ms);
+    if config.allow_dangerous_commands {
+        tracing::warn!("dangerous commands (FLUSHALL, CONFIG, KEYS …) are allowed");
+    }
+
+    let listener = match TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("podium-gateway: cannot listen on {}: {error}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let address = listener.local_addr().map_or(args.listen, |address| address);
+    println!("listening on http://{address}");
+    match podium_gateway::run(listener, config, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("podium-gateway: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or_default(),
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
+}

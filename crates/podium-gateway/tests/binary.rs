@@ -1,0 +1,91 @@
+//! The `podium-gateway` binary: configuration, the ready line, and graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use podium_testkit::{RedisServer, http_client};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_podium-gateway");
+
+#[test]
+fn refuses_to_start_without_a_token() {
+    let output = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("PODIUM_GATEWAY_TOKEN")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("token is required"), "{stderr}");
+}
+
+#[tokio::test]
+async fn prints_its_address_serves_and_stops_on_sigterm_without_logging_secrets() {
+    let server = RedisServer::start().await;
+    let token = "binary-test-secret-token";
+    let mut child = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("PODIUM_REDIS_URL", server.url())
+        .env("PODIUM_GATEWAY_TOKEN", token)
+        .env("PODIUM_GATEWAY_READONLY_TOKEN", "binary-test-read-only")
+        .env("RUST_LOG", "podium_gateway=debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a ready line")
+        .expect("readable");
+    let url = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
+        .to_owned();
+
+    let http = http_client();
+    let set = http
+        .get(format!("{url}/set/bin/1"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(set.status(), 200);
+    let refused = http
+        .get(format!("{url}/get/bin?_token=wrong-token"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(refused.status(), 401);
+
+    let pid = child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no exit after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exit.success(), "{exit}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut logs)
+        .expect("logs");
+    assert!(logs.contains("connected to Redis"), "{logs}");
+    for secret in [token, "binary-test-read-only", "wrong-token"] {
+        assert!(
+            !logs.contains(secret),
+            "a secret leaked into the logs:\n{logs}"
+        );
+    }
+}
