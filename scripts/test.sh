@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The whole test suite, in order, stopping at the first failing step:
+# formatting, clippy, the Rust tests against Valkey and then Redis, and the node tests under tests/.
+# Run scripts/bootstrap.sh first (npm test does).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+if [[ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ]]; then
+  PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
+
+# Keep colours on a terminal even though the test output is also copied to a log for the totals.
+if [[ -t 1 ]]; then
+  export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
+  export FORCE_COLOR="${FORCE_COLOR:-1}"
+fi
+
+work_dir="$(mktemp -d "${TMPDIR:-/tmp}/podium-test.XXXXXX")"
+trap 'rm -rf "$work_dir"' EXIT
+
+passed=0
+failed=0
+ignored=0
+started_at=$SECONDS
+
+step() {
+  printf '\n==> %s\n' "$*"
+}
+
+strip_ansi() {
+  sed 's/\x1b\[[0-9;]*[A-Za-z]//g'
+}
+
+# Adds up cargo's `test result: ok. 12 passed; 0 failed; 1 ignored; …` lines from a log.
+count_cargo_results() {
+  local counts p f g
+  counts="$(strip_ansi <"$1" | awk '
+    /^test result: / {
+      for (i = 1; i <= NF; i++) {
+        if ($(i + 1) ~ /^passed;?$/) p += $i
+        if ($(i + 1) ~ /^failed;?$/) f += $i
+        if ($(i + 1) ~ /^ignored;?$/) g += $i
+      }
+    }
+    END { printf "%d %d %d\n", p, f, g }')"
+  read -r p f g <<<"$counts"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  ignored=$((ignored + g))
+}
+
+cargo_test_against() {
+  local server="$1" log="$work_dir/cargo-test-$1.log"
+  step "PODIUM_TEST_SERVER=$server cargo test --workspace"
+  PODIUM_TEST_SERVER="$server" cargo test --workspace 2>&1 | tee "$log"
+  count_cargo_results "$log"
+}
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+cargo_test_against valkey
+cargo_test_against redis
+
+mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
+if [[ ${#node_tests[@]} -eq 0 ]]; then
+  step "node tests: none found under tests/"
+else
+  step "cargo build -p podium-gateway (for the node tests)"
+  cargo build -p podium-gateway
+
+  for server in valkey redis; do
+    step "PODIUM_TEST_SERVER=$server node --test (${#node_tests[@]} files under tests/)"
+    tap="$work_dir/node-tests-$server.tap"
+    # The spec reporter for people, a TAP copy for the totals.
+    PODIUM_TEST_SERVER="$server" node --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$tap" \
+      "${node_tests[@]}"
+    # TAP summary lines: `# pass 12`, `# fail 0`, `# skipped 1`, `# todo 0`.
+    node_pass="$(awk '/^# pass /{print $3}' "$tap" | tail -n1)"
+    node_fail="$(awk '/^# fail /{print $3}' "$tap" | tail -n1)"
+    node_skip="$(awk '/^# (skipped|todo) /{s += $3} END {print s + 0}' "$tap")"
+    passed=$((passed + ${node_pass:-0}))
+    failed=$((failed + ${node_fail:-0}))
+    ignored=$((ignored + node_skip))
+  done
+fi
+
+step "all steps passed in $((SECONDS - started_at))s"
+summary="$passed passed, $failed failed"
+if [[ $ignored -gt 0 ]]; then
+  summary+=" ($ignored ignored or skipped)"
+fi
+echo "$summary"
