@@ -513,14 +513,15 @@ export async function startGateway({
   if (!existsSync(bin)) {
     throw new Error(`${bin} not found: build it first (cargo build -p podium-gateway${release ? " --release" : ""})`);
   }
-  const argv = ["--listen", `127.0.0.1:${port}`, "--redis-url", redisUrl, "--token", token];
-  if (readOnlyToken !== undefined) argv.push("--read-only-token", readOnlyToken);
-  argv.push(...extraArgs);
+  const argv = ["--listen", `127.0.0.1:${port}`, "--redis-url", redisUrl, ...extraArgs];
 
   const childEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^PODIUM_(GATEWAY|REDIS)_/.test(k)) childEnv[k] = v;
   }
+  // Tokens go through the environment, never the command line (which `ps` shows to everyone).
+  childEnv.PODIUM_GATEWAY_TOKEN = token;
+  if (readOnlyToken !== undefined) childEnv.PODIUM_GATEWAY_READONLY_TOKEN = readOnlyToken;
   Object.assign(childEnv, env);
 
   let onListening;

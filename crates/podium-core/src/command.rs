@@ -6,6 +6,9 @@
 //! that connection: those are always refused. Administrative commands that can wipe or stall
 //! the whole server are refused unless the operator opts in for development.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 /// What the gateway does with a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandClass {
@@ -214,9 +217,27 @@ fn upper(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_ascii_uppercase()
 }
 
-fn listed(list: &[&str], name: &str) -> bool {
-    list.contains(&name)
-}
+/// Every listed command's class, built once: classification runs on every request.
+static CLASSES: LazyLock<HashMap<&'static str, CommandClass>> = LazyLock::new(|| {
+    let mut classes = HashMap::new();
+    let lists: [(&[&'static str], CommandClass); 6] = [
+        (READ_ONLY, CommandClass::Read),
+        (BLOCKING, CommandClass::Refused(RefusalReason::Blocking)),
+        (
+            CONNECTION_STATE,
+            CommandClass::Refused(RefusalReason::ConnectionState),
+        ),
+        (STREAMING, CommandClass::Refused(RefusalReason::Streaming)),
+        (CLUSTER, CommandClass::Refused(RefusalReason::Cluster)),
+        (DANGEROUS, CommandClass::Refused(RefusalReason::Dangerous)),
+    ];
+    for (names, class) in lists {
+        for &name in names {
+            classes.insert(name, class);
+        }
+    }
+    classes
+});
 
 /// Classifies a command given as its arguments (name first), case-insensitively.
 pub fn classify<A: AsRef<[u8]>>(command: &[A]) -> CommandClass {
@@ -224,41 +245,30 @@ pub fn classify<A: AsRef<[u8]>>(command: &[A]) -> CommandClass {
         return CommandClass::Refused(RefusalReason::ConnectionState);
     };
     let name = upper(first.as_ref());
-    let sub = command.get(1).map(|sub| upper(sub.as_ref()));
-
-    let refused = if listed(BLOCKING, &name) || is_blocking_stream_read(&name, command) {
-        Some(RefusalReason::Blocking)
-    } else if listed(CONNECTION_STATE, &name) {
-        Some(RefusalReason::ConnectionState)
-    } else if listed(STREAMING, &name) {
-        Some(RefusalReason::Streaming)
-    } else if listed(CLUSTER, &name) {
-        Some(RefusalReason::Cluster)
-    } else if listed(DANGEROUS, &name)
-        || sub
-            .as_deref()
-            .is_some_and(|sub| DANGEROUS_SUBCOMMANDS.contains(&(name.as_str(), sub)))
-    {
-        Some(RefusalReason::Dangerous)
-    } else {
-        None
-    };
-    match refused {
-        Some(reason) => CommandClass::Refused(reason),
-        None if listed(READ_ONLY, &name) => CommandClass::Read,
-        None => CommandClass::Write,
+    match name.as_str() {
+        "XREAD" | "XREADGROUP" if is_blocking_stream_read(command) => {
+            CommandClass::Refused(RefusalReason::Blocking)
+        }
+        "SCRIPT" | "FUNCTION"
+            if command.get(1).is_some_and(|sub| {
+                let sub = upper(sub.as_ref());
+                DANGEROUS_SUBCOMMANDS.contains(&(name.as_str(), sub.as_str()))
+            }) =>
+        {
+            CommandClass::Refused(RefusalReason::Dangerous)
+        }
+        name => CLASSES.get(name).copied().unwrap_or(CommandClass::Write),
     }
 }
 
 /// XREAD and XREADGROUP are only blocking with a BLOCK option before STREAMS.
-fn is_blocking_stream_read<A: AsRef<[u8]>>(name: &str, command: &[A]) -> bool {
-    (name == "XREAD" || name == "XREADGROUP")
-        && command
-            .iter()
-            .skip(1)
-            .map(|arg| upper(arg.as_ref()))
-            .take_while(|arg| arg != "STREAMS")
-            .any(|arg| arg == "BLOCK")
+fn is_blocking_stream_read<A: AsRef<[u8]>>(command: &[A]) -> bool {
+    command
+        .iter()
+        .skip(1)
+        .map(|arg| upper(arg.as_ref()))
+        .take_while(|arg| arg != "STREAMS")
+        .any(|arg| arg == "BLOCK")
 }
 
 /// The largest key the gateway accepts, as on Upstash.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -25,36 +25,44 @@ const SYNC_TOKEN: HeaderName = HeaderName::from_static("upstash-sync-token");
 const ENCODING: HeaderName = HeaderName::from_static("upstash-encoding");
 const RESPONSE_FORMAT: HeaderName = HeaderName::from_static("upstash-response-format");
 
-/// Shared by every request; cheap to clone.
-#[derive(Clone, Debug)]
-pub struct AppState {
-    inner: Arc<Inner>,
-}
-
+/// What all runtimes of one gateway share: configuration, metrics and the sync token.
 #[derive(Debug)]
-struct Inner {
+pub struct Shared {
     config: GatewayConfig,
-    backend: Backend,
     metrics: Metrics,
     /// Changes after every write so that clients can tell their writes were seen.
     sync: AtomicU64,
 }
 
-impl AppState {
-    pub fn new(config: GatewayConfig, backend: Backend) -> Self {
+impl Shared {
+    pub fn new(config: GatewayConfig) -> Arc<Self> {
         // Start from the clock so tokens differ across restarts.
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|elapsed| elapsed.as_micros() as u64)
             .unwrap_or_default();
-        Self {
-            inner: Arc::new(Inner {
-                config,
-                backend,
-                metrics: Metrics::new(),
-                sync: AtomicU64::new(seed),
-            }),
-        }
+        Arc::new(Self {
+            config,
+            metrics: Metrics::new(),
+            sync: AtomicU64::new(seed),
+        })
+    }
+
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+}
+
+/// One runtime's view: the shared state and that runtime's Redis connection. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    shared: Arc<Shared>,
+    backend: Backend,
+}
+
+impl AppState {
+    pub fn new(shared: Arc<Shared>, backend: Backend) -> Self {
+        Self { shared, backend }
     }
 }
 
@@ -125,7 +133,7 @@ impl AppState {
             return Err(GatewayError::MethodNotAllowed);
         }
         let access = self.authenticate(uri, headers)?;
-        let body = read_body(headers, body, self.inner.config.max_body_bytes).await?;
+        let body = read_body(headers, body, self.shared.config.max_body_bytes).await?;
         let format = response_format(headers)?;
         Ok(Checked {
             access,
@@ -143,7 +151,7 @@ impl AppState {
         let token = from_header
             .or_else(|| request::token_from_query(uri.query()))
             .ok_or(GatewayError::Unauthorized)?;
-        let config = &self.inner.config;
+        let config = &self.shared.config;
         if config.token.matches(&token) {
             Ok(Access::Full)
         } else if config
@@ -164,7 +172,7 @@ impl AppState {
             CommandClass::Read => false,
             CommandClass::Write => true,
             CommandClass::Refused(RefusalReason::Dangerous)
-                if self.inner.config.allow_dangerous_commands =>
+                if self.shared.config.allow_dangerous_commands =>
             {
                 true
             }
@@ -195,9 +203,9 @@ impl AppState {
 
     fn sync_token(&self, wrote: bool) -> HeaderValue {
         let token = if wrote {
-            self.inner.sync.fetch_add(1, Ordering::Relaxed) + 1
+            self.shared.sync.fetch_add(1, Ordering::Relaxed) + 1
         } else {
-            self.inner.sync.load(Ordering::Relaxed)
+            self.shared.sync.load(Ordering::Relaxed)
         };
         HeaderValue::from(token)
     }
@@ -219,7 +227,7 @@ impl AppState {
                 (error.outcome(), error.into_response())
             }
         };
-        self.inner
+        self.shared
             .metrics
             .record(outcome, started.elapsed(), commands);
         response
@@ -310,19 +318,15 @@ fn resp2_reply(sync: HeaderValue, body: Vec<u8>) -> Response {
 }
 
 /// One command, in any of the body, path, path + body and path + query forms.
-async fn single(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn single(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
     let started = Instant::now();
     let result = async {
-        let checked = state.check(&method, &uri, &headers, body).await?;
+        let checked = state.check(method, uri, headers, body).await?;
         let command = request::single_command(uri.path(), uri.query(), &checked.body)?;
         let wrote = state.permit(checked.access, &command)?;
-        let value = state.inner.backend.command(&command).await?;
+        let value = state.backend.command(&command).await?;
         let sync = state.sync_token(wrote);
         Ok(match checked.format {
             Format::Json(encoding) => json_reply(sync, reply::entry_json(&value, encoding)),
@@ -338,18 +342,14 @@ async fn single(
 }
 
 /// Many commands in order, sent as one RESP pipeline; not atomic.
-async fn pipeline(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn pipeline(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
     let started = Instant::now();
     let mut count = 0;
     let result = async {
-        let checked = state.check(&method, &uri, &headers, body).await?;
-        let commands = request::command_list(&checked.body, state.inner.config.max_pipeline)?;
+        let checked = state.check(method, uri, headers, body).await?;
+        let commands = request::command_list(&checked.body, state.shared.config.max_pipeline)?;
         count = commands.len();
         // A refused command gets its own error entry, like a command Redis rejects, so one
         // refusal does not fail the unrelated commands a client auto-pipelined with it.
@@ -366,7 +366,7 @@ async fn pipeline(
         let mut replies = if allowed.is_empty() {
             Vec::new()
         } else {
-            state.inner.backend.pipeline(&allowed).await?
+            state.backend.pipeline(&allowed).await?
         }
         .into_iter();
         let replies: Vec<Reply> = permits
@@ -390,26 +390,22 @@ async fn pipeline(
 }
 
 /// Many commands in MULTI … EXEC.
-async fn multi_exec(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn multi_exec(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
     let started = Instant::now();
     let mut count = 0;
     let result = async {
-        let checked = state.check(&method, &uri, &headers, body).await?;
+        let checked = state.check(method, uri, headers, body).await?;
         let Format::Json(encoding) = checked.format else {
             return Err(GatewayError::BadRequest(
                 "Upstash-Response-Format: resp2 is not supported for transactions".into(),
             ));
         };
-        let commands = request::command_list(&checked.body, state.inner.config.max_pipeline)?;
+        let commands = request::command_list(&checked.body, state.shared.config.max_pipeline)?;
         count = commands.len();
         let wrote = state.permit_all(checked.access, &commands)?;
-        let replies = state.inner.backend.transaction(&commands).await?;
+        let replies = state.backend.transaction(&commands).await?;
         let sync = state.sync_token(wrote);
         Ok(json_reply(sync, reply::entries_json(&replies, encoding)))
     }
@@ -420,7 +416,7 @@ async fn multi_exec(
 /// Liveness for load balancers: PING through the shared connection.
 async fn health(State(state): State<AppState>) -> Response {
     let ping = vec![b"PING".to_vec()];
-    match state.inner.backend.command(&ping).await {
+    match state.backend.command(&ping).await {
         Ok(value) => json_reply(
             state.sync_token(false),
             reply::entry_json(&value, Encoding::Text),
@@ -430,7 +426,7 @@ async fn health(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.inner.metrics.render(state.inner.backend.is_healthy());
+    let body = state.shared.metrics.render(state.backend.is_healthy());
     (
         [(
             header::CONTENT_TYPE,

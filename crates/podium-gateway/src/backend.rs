@@ -240,7 +240,9 @@ async fn connect(
     };
     let manager_config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_response_timeout(Some(response_timeout))
+        // Each request is already bounded by `run`'s timeout; a second timer per command
+        // would only cost time on the hot path.
+        .set_response_timeout(None)
         .set_number_of_retries(2)
         .set_max_delay(Duration::from_millis(500));
     let manager = ConnectionManager::new_with_config(client, manager_config).await?;

@@ -10,8 +10,7 @@
 //! - `reply`: Redis replies as JSON (plain or base64) and RESP2.
 //! - `error`: [`GatewayError`], each case mapped to an HTTP status.
 //! - `metrics`: Prometheus counters for `/_metrics`.
-//!
-//! [`run`] serves a listener until the shutdown future resolves, finishing in-flight requests.
+//! - `server`: [`run`] on one runtime, or [`run_per_core`] with one runtime per core.
 
 mod app;
 mod backend;
@@ -20,39 +19,13 @@ mod error;
 mod metrics;
 mod reply;
 mod request;
+mod server;
 
-use std::future::Future;
-
-use axum::serve::ListenerExt;
-use tokio::net::TcpListener;
-
-pub use app::{AppState, app};
+pub use app::{AppState, Shared, app};
 pub use backend::Backend;
 pub use config::{
     DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PIPELINE, DEFAULT_REQUEST_TIMEOUT, GatewayConfig,
     RedisConfig,
 };
 pub use error::GatewayError;
-
-/// Serves the gateway on `listener` until `shutdown` resolves, then lets in-flight requests
-/// finish.
-pub async fn run(
-    listener: TcpListener,
-    config: GatewayConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let backend = Backend::new(config.redis.clone(), config.request_timeout);
-    // Connect in the background so the first request does not pay for it.
-    let warm = backend.clone();
-    tokio::spawn(async move {
-        let _ = warm.command(&vec![b"PING".to_vec()]).await;
-    });
-    let router = app(AppState::new(config, backend));
-    let listener = listener.tap_io(|tcp| {
-        // Small JSON replies should leave at once, not wait for Nagle.
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
+pub use server::{bind_per_core, run, run_per_core};

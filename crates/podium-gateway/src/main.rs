@@ -1,5 +1,9 @@
 //! `podium-gateway`: parses configuration and serves until SIGINT/SIGTERM.
 
+// The request path allocates many small buffers; mimalloc does that faster than glibc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +12,6 @@ use std::time::Duration;
 use clap::Parser;
 use podium_core::Secret;
 use podium_gateway::{GatewayConfig, RedisConfig};
-use tokio::net::TcpListener;
 
 /// An Upstash-REST-compatible HTTP gateway in front of Valkey or Redis.
 #[derive(Parser)]
@@ -50,10 +53,12 @@ struct Args {
         default_value_t = 5_000
     )]
     request_timeout_ms: u64,
+    /// Serving threads, each with its own runtime and Redis connection (default: one per core).
+    #[arg(long, env = "PODIUM_GATEWAY_THREADS")]
+    threads: Option<usize>,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -84,17 +89,29 @@ async fn main() -> ExitCode {
     if config.allow_dangerous_commands {
         tracing::warn!("dangerous commands (FLUSHALL, CONFIG, KEYS …) are allowed");
     }
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
 
-    let listener = match TcpListener::bind(args.listen).await {
-        Ok(listener) => listener,
+    let (address, listeners) = match podium_gateway::bind_per_core(args.listen, threads) {
+        Ok(bound) => bound,
         Err(error) => {
             eprintln!("podium-gateway: cannot listen on {}: {error}", args.listen);
             return ExitCode::FAILURE;
         }
     };
-    let address = listener.local_addr().map_or(args.listen, |address| address);
     println!("listening on http://{address}");
-    match podium_gateway::run(listener, config, shutdown_signal()).await {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    std::thread::spawn(move || {
+        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            runtime.block_on(shutdown_signal());
+        }
+        let _ = stop.send(true);
+    });
+    match podium_gateway::run_per_core(listeners, config, stopped) {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS
