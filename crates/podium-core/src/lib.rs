@@ -1,14 +1,50 @@
 //! Podium's pure logic, shared by the gateway, the edge worker and the widget.
 //!
-//! Nothing in this crate does I/O, so it builds for native targets and `wasm32-unknown-unknown`
-//! alike and is tested natively.
+//! Nothing in this crate does I/O or reads the clock (instants are arguments), so it builds for
+//! native targets and `wasm32-unknown-unknown` alike and is tested natively.
 //!
 //! Layout:
-//! - [`secret`]: bearer secrets compared in constant time.
-//! - [`command`]: which Redis commands a REST gateway may run, and for which token.
+//! - `secret`: bearer secrets compared in constant time.
+//! - `command`: which Redis commands a REST gateway may run, and for which token.
+//! - `validate`: validated newtypes for player and board ids, display names and scores.
+//! - `board`: board configuration (`PODIUM_BOARDS`), validated at start.
+//! - `period`: daily, weekly and monthly periods in a board's time zone: ids, resets, expiry.
+//! - [`keys`]: every Redis key, all of a board's under one cluster hash tag.
+//! - [`tiebreak`]: sorted-set members that rank the earlier arrival first among equal scores.
+//! - `ratelimit`: sliding-window and token-bucket decisions, headers, the block cache.
+//! - `api_error`: the API's stable error codes, their HTTP statuses and JSON shape.
+//!
+//! [`keys`] and [`tiebreak`] are public modules of free functions, read best qualified
+//! (`keys::scores`, `tiebreak::member`); the other modules are private and their public items
+//! are re-exported here.
 
+mod api_error;
+mod board;
 mod command;
+pub mod keys;
+mod period;
+mod ratelimit;
 mod secret;
+pub mod tiebreak;
+mod validate;
 
+pub use api_error::{ApiError, ErrorCode, UnknownErrorCode};
+pub use board::{
+    Board, Boards, ConfigError, DEFAULT_RETENTION, LOCAL_BOARDS_JSON, MAX_RETENTION,
+    MAX_TITLE_CHARS, Order, Policy, RateLimits,
+};
 pub use command::{CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key, is_read_only};
+/// Board time zones are jiff's; re-exported so callers need no direct dependency.
+pub use jiff::tz::TimeZone;
+pub use period::{ALL_TIME_ID, Period, PeriodError, PeriodKind};
+pub use ratelimit::{
+    Algorithm, BlockCache, MAX_BLOCKED_IDENTIFIERS, MAX_LIMIT, MAX_WINDOW_SECONDS, RateLimit,
+    RateLimitConfigError, RateLimitResult, RateLimitSubject, SlidingWindow, SlidingWindowDecision,
+    SlidingWindowState, TokenBucket, TokenBucketDecision, TokenBucketState,
+};
 pub use secret::{Secret, bearer_token};
+pub use validate::{
+    BoardId, BoardIdError, BoundsError, DisplayName, IdError, MAX_BOARD_ID_BYTES,
+    MAX_DISPLAY_NAME_CHARS, MAX_PLAYER_ID_BYTES, MAX_SAFE_INTEGER, MIN_SAFE_INTEGER, NameError,
+    PlayerId, PlayerIdError, Score, ScoreBounds, ScoreError,
+};

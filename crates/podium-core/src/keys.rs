@@ -1,0 +1,199 @@
+//! Every Redis key Podium uses, one function per key.
+//!
+//! All keys of a board start with the hash tag `{podium:<board>}`, so a Valkey or Redis cluster
+//! stores them in one slot and a single Lua script may touch all of them. Board ids cannot
+//! contain `{` or `}` (see [`BoardId`]), so the tag cannot be broken. Sessions belong to players,
+//! not boards, and have their own keys.
+//!
+//! Player ids may contain `:`, so a key puts the player id last, or right before a final
+//! integer, which keeps every key unambiguous.
+
+use std::fmt::Write;
+
+use sha2::{Digest, Sha256};
+
+use crate::period::Period;
+use crate::ratelimit::RateLimitSubject;
+use crate::validate::BoardId;
+
+/// `{podium:<board>}`: the cluster hash tag shared by every key of a board.
+pub fn hash_tag(board: &BoardId) -> String {
+    format!("{{podium:{board}}}")
+}
+
+/// The sorted set of one period: member = tie-break prefix and player (see
+/// [`tiebreak`](crate::tiebreak)), score = the exact integer score.
+/// `{podium:global}:scores:daily:2026-11-26`.
+pub fn scores(board: &BoardId, period: &Period) -> String {
+    format!(
+        "{}:scores:{}:{}",
+        hash_tag(board),
+        period.kind(),
+        period.id()
+    )
+}
+
+/// The hash player → current sorted-set member of one period, so a write finds the member it
+/// replaces. It lives and expires with [`scores`] of the same period.
+pub fn members(board: &BoardId, period: &Period) -> String {
+    format!(
+        "{}:members:{}:{}",
+        hash_tag(board),
+        period.kind(),
+        period.id()
+    )
+}
+
+/// The hash player → display name, shared by all periods of a board.
+pub fn names(board: &BoardId) -> String {
+    format!("{}:names", hash_tag(board))
+}
+
+/// The counter (INCR) whose values order a board's score arrivals for tie-breaks.
+pub fn sequence(board: &BoardId) -> String {
+    format!("{}:seq", hash_tag(board))
+}
+
+/// The sliding-window counter of one subject for one fixed window. The window length is part of
+/// the key, so changing a board's configuration never mixes counters of different windows.
+/// `{podium:global}:rl:sw:10000:player:alice:179500000`.
+pub fn sliding_window(
+    board: &BoardId,
+    subject: &RateLimitSubject<'_>,
+    window_ms: i64,
+    window_index: i64,
+) -> String {
+    format!(
+        "{}:rl:sw:{window_ms}:{}:{window_index}",
+        hash_tag(board),
+        subject.key_part()
+    )
+}
+
+/// The token-bucket state (a hash) of one subject. `{podium:global}:rl:tb:ip:203.0.113.7`.
+pub fn token_bucket(board: &BoardId, subject: &RateLimitSubject<'_>) -> String {
+    format!("{}:rl:tb:{}", hash_tag(board), subject.key_part())
+}
+
+/// A session, keyed by the SHA-256 of its token so that the store never holds a usable token.
+/// `podium:session:<64 hex digits>`.
+pub fn session(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    let mut key = String::with_capacity("podium:session:".len() + 64);
+    key.push_str("podium:session:");
+    for byte in digest {
+        // Writing to a String cannot fail.
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::PeriodKind;
+    use crate::validate::PlayerId;
+    use jiff::civil::date;
+    use jiff::tz::TimeZone;
+
+    fn board(id: &str) -> BoardId {
+        BoardId::try_from(id).unwrap()
+    }
+
+    fn daily() -> Period {
+        Period::containing_date(PeriodKind::Daily, &TimeZone::UTC, date(2026, 11, 26)).unwrap()
+    }
+
+    /// The part of a key that Redis Cluster hashes: between the first `{` and the next `}`,
+    /// when that is non-empty.
+    fn cluster_hash_part(key: &str) -> &str {
+        if let Some(open) = key.find('{')
+            && let Some(length) = key[open + 1..].find('}')
+            && length > 0
+        {
+            return &key[open + 1..open + 1 + length];
+        }
+        key
+    }
+
+    #[test]
+    fn score_and_member_keys_name_the_period() {
+        let global = board("global");
+        assert_eq!(
+            scores(&global, &daily()),
+            "{podium:global}:scores:daily:2026-11-26"
+        );
+        assert_eq!(
+            members(&global, &daily()),
+            "{podium:global}:members:daily:2026-11-26"
+        );
+        assert_eq!(
+            scores(&global, &Period::all_time()),
+            "{podium:global}:scores:alltime:all"
+        );
+    }
+
+    #[test]
+    fn board_wide_keys() {
+        let speedrun = board("speedrun");
+        assert_eq!(hash_tag(&speedrun), "{podium:speedrun}");
+        assert_eq!(names(&speedrun), "{podium:speedrun}:names");
+        assert_eq!(sequence(&speedrun), "{podium:speedrun}:seq");
+    }
+
+    #[test]
+    fn rate_limit_keys_name_the_subject_and_window() {
+        let global = board("global");
+        let alice = PlayerId::try_from("alice").unwrap();
+        let player = RateLimitSubject::Player(&alice);
+        let ip = RateLimitSubject::Ip("203.0.113.7".parse().unwrap());
+        assert_eq!(
+            sliding_window(&global, &player, 10_000, 179_500_000),
+            "{podium:global}:rl:sw:10000:player:alice:179500000"
+        );
+        assert_eq!(
+            sliding_window(&global, &ip, 60_000, 7),
+            "{podium:global}:rl:sw:60000:ip:203.0.113.7:7"
+        );
+        assert_eq!(
+            token_bucket(&global, &player),
+            "{podium:global}:rl:tb:player:alice"
+        );
+        assert_ne!(
+            sliding_window(&global, &player, 10_000, 1),
+            sliding_window(&global, &player, 10_000, 2)
+        );
+    }
+
+    #[test]
+    fn sessions_are_keyed_by_the_tokens_sha256() {
+        // SHA-256("abc"), the FIPS 180-2 test vector.
+        assert_eq!(
+            session("abc"),
+            "podium:session:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(!session("secret-token").contains("secret-token"));
+    }
+
+    #[test]
+    fn every_key_of_a_board_hashes_to_the_same_cluster_slot() {
+        let global = board("global");
+        let player = PlayerId::try_from("team:alice").unwrap();
+        let subject = RateLimitSubject::Player(&player);
+        let keys = [
+            scores(&global, &daily()),
+            members(&global, &Period::all_time()),
+            names(&global),
+            sequence(&global),
+            sliding_window(&global, &subject, 1_000, 5),
+            token_bucket(
+                &global,
+                &RateLimitSubject::Ip("2001:db8::1".parse().unwrap()),
+            ),
+        ];
+        for key in &keys {
+            assert_eq!(cluster_hash_part(key), "podium:global", "{key}");
+        }
+        assert_eq!(cluster_hash_part(&names(&board("other"))), "podium:other");
+    }
+}
