@@ -49,6 +49,8 @@ error_codes! {
     InvalidPlayer => "invalid_player", 400;
     InvalidName => "invalid_name", 400;
     UnknownField => "unknown_field", 400;
+    InvalidParameter => "invalid_parameter", 400;
+    UnsupportedMediaType => "unsupported_media_type", 415;
     BodyTooLarge => "body_too_large", 413;
     UnknownBoard => "unknown_board", 404;
     UnknownPeriod => "unknown_period", 400;
@@ -233,6 +235,8 @@ mod tests {
             ("invalid_player", 400),
             ("invalid_name", 400),
             ("unknown_field", 400),
+            ("invalid_parameter", 400),
+            ("unsupported_media_type", 415),
             ("body_too_large", 413),
             ("unknown_board", 404),
             ("unknown_period", 400),

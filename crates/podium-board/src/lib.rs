@@ -1,0 +1,31 @@
+//! Podium's leaderboard operations, written once over [`podium_redis::Client`] so that they run
+//! natively (tests, tools) and in the Cloudflare Worker (wasm32) unchanged.
+//!
+//! Nothing here does I/O except through the client, and nothing reads the clock: every
+//! operation that depends on time takes `now_ms` (Unix milliseconds).
+//!
+//! Layout:
+//! - `script`: the Lua scripts (`lua/*.lua`) and their SHA-1s; [`submit_script`] is the one
+//!   atomic score write.
+//! - `submit`: [`submit_score`]: rate limits, policy, tie-break and name in one round trip.
+//! - `reads`: [`top`], [`player`] and [`around`], each one round trip.
+//! - `moderation`: [`remove_player`] and [`reset_period`].
+//! - `session`: [`create_session`], [`session_player`], [`end_session`], keyed by the token's
+//!   SHA-256.
+//! - `reply`: decoding script replies (scores, ranks, names).
+//! - `error`: [`BoardError`], mapped onto the API's [`ErrorCode`](podium_core::ErrorCode)s.
+
+mod error;
+mod moderation;
+mod reads;
+mod reply;
+mod script;
+mod session;
+mod submit;
+
+pub use error::BoardError;
+pub use moderation::{remove_player, reset_period, retained_periods};
+pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
+pub use script::{player_script, range_script, remove_script, submit_script};
+pub use session::{Session, create_session, end_session, session_player};
+pub use submit::{SubmitOutcome, Submitted, submit_score};
