@@ -1,0 +1,122 @@
+use podium_core::{ApiError, Boards, ErrorCode, Secret};
+
+/// How long a player session lives unless `PODIUM_SESSION_TTL_SECS` says otherwise.
+pub const DEFAULT_SESSION_TTL_SECS: u64 = 3600;
+/// How long edges may serve a top-N page from cache (`PODIUM_CACHE_SECONDS`).
+pub const DEFAULT_CACHE_SECONDS: u32 = 1;
+/// Largest request body: a score write is far smaller.
+pub const MAX_BODY_BYTES: usize = 4 * 1024;
+
+/// The API's configuration, read once per isolate from the Worker's environment.
+#[derive(Debug)]
+pub struct ApiConfig {
+    pub boards: Boards,
+    /// `PODIUM_SERVER_KEY`: the game server's key; creates sessions, writes for any player,
+    /// moderates.
+    pub server_key: Secret,
+    pub session_ttl_secs: u64,
+    /// `PODIUM_CORS_ORIGINS`: comma-separated origins allowed to call from a browser, or `*`.
+    pub cors_origins: Vec<String>,
+    pub cache_seconds: u32,
+}
+
+impl ApiConfig {
+    /// Reads `PODIUM_BOARDS` (default: the local demo boards), `PODIUM_SERVER_KEY` (required),
+    /// `PODIUM_SESSION_TTL_SECS`, `PODIUM_CORS_ORIGINS` and `PODIUM_CACHE_SECONDS` through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+        let invalid = |message: String| ApiError::new(ErrorCode::Internal, message);
+        let boards = match var("PODIUM_BOARDS").filter(|json| !json.trim().is_empty()) {
+            Some(json) => Boards::from_json(&json)
+                .map_err(|error| invalid(format!("PODIUM_BOARDS: {error}")))?,
+            None => Boards::local_default(),
+        };
+        let server_key = var("PODIUM_SERVER_KEY")
+            .filter(|key| !key.is_empty())
+            .ok_or_else(|| invalid("PODIUM_SERVER_KEY is not set".into()))?;
+        let number = |name: &str, default: u64| -> Result<u64, ApiError> {
+            match var(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| invalid(format!("{name} must be a whole number, not {text:?}"))),
+            }
+        };
+        let session_ttl_secs = number("PODIUM_SESSION_TTL_SECS", DEFAULT_SESSION_TTL_SECS)?.max(1);
+        let cache_seconds = u32::try_from(number(
+            "PODIUM_CACHE_SECONDS",
+            u64::from(DEFAULT_CACHE_SECONDS),
+        )?)
+        .map_err(|_| invalid("PODIUM_CACHE_SECONDS is too large".into()))?;
+        let cors_origins = var("PODIUM_CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        Ok(Self {
+            boards,
+            server_key: Secret::new(&server_key),
+            session_ttl_secs,
+            cors_origins,
+            cache_seconds,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn needs_a_server_key_and_valid_boards() {
+        assert!(ApiConfig::from_vars(vars(&[])).is_err());
+        let config = ApiConfig::from_vars(vars(&[("PODIUM_SERVER_KEY", "k")]));
+        assert!(config.is_ok_and(|config| config.boards.get("global").is_some()));
+        let bad = ApiConfig::from_vars(vars(&[
+            ("PODIUM_SERVER_KEY", "k"),
+            ("PODIUM_BOARDS", "[{}]"),
+        ]));
+        assert!(bad.is_err_and(|error| error.message.contains("PODIUM_BOARDS")));
+    }
+
+    #[test]
+    fn reads_origins_and_numbers() {
+        let config = ApiConfig::from_vars(vars(&[
+            ("PODIUM_SERVER_KEY", "k"),
+            (
+                "PODIUM_CORS_ORIGINS",
+                "https://a.example/, https://b.example",
+            ),
+            ("PODIUM_SESSION_TTL_SECS", "60"),
+            ("PODIUM_CACHE_SECONDS", "0"),
+        ]));
+        let Ok(config) = config else {
+            panic!("valid configuration refused");
+        };
+        assert_eq!(
+            config.cors_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(config.session_ttl_secs, 60);
+        assert_eq!(config.cache_seconds, 0);
+        let bad = ApiConfig::from_vars(vars(&[
+            ("PODIUM_SERVER_KEY", "k"),
+            ("PODIUM_CACHE_SECONDS", "x"),
+        ]));
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,24 @@
+//! Podium's public HTTP API, independent of where it runs.
+//!
+//! The Cloudflare Worker (`worker/`) turns a `worker::Request` into an [`ApiRequest`], calls
+//! [`Api::handle`] and turns the [`ApiResponse`] back; tests do the same natively against a
+//! real gateway and Valkey. Time and randomness are arguments, so every rule (periods, rate
+//! limits, session expiry) is testable without sleeping.
+//!
+//! Layout:
+//! - `config`: [`ApiConfig`] from the Worker's variables and secrets.
+//! - `http`: [`ApiRequest`], [`ApiResponse`], JSON bodies, CORS and ETags.
+//! - `auth`: who is calling: the game server (server key), a player session, or anyone.
+//! - `routes`: the routes and their handlers.
+//! - `openapi`: the OpenAPI 3.1 description served at `/v1/openapi.json`.
+
+mod auth;
+mod config;
+mod http;
+mod openapi;
+mod routes;
+
+pub use config::{ApiConfig, DEFAULT_CACHE_SECONDS, DEFAULT_SESSION_TTL_SECS, MAX_BODY_BYTES};
+pub use http::{ApiRequest, ApiResponse};
+pub use openapi::openapi_json;
+pub use routes::Api;

@@ -1,0 +1,564 @@
+//! The routes. Each handler validates everything before touching Redis, so a bad request
+//! costs no round trip and changes nothing.
+
+use std::sync::Mutex;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use podium_board::{
+    BoardError, Page, PlayerRank, SubmitOutcome, create_session, end_session, remove_player,
+    reset_period, submit_score,
+};
+use podium_core::{
+    ApiError, BlockCache, Board, DisplayName, ErrorCode, Period, PlayerId, RateLimitResult,
+};
+use podium_redis::{Client, Transport};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Caller, caller};
+use crate::config::{ApiConfig, MAX_BODY_BYTES};
+use crate::http::{ApiRequest, ApiResponse, decode};
+use crate::openapi::openapi_json;
+
+/// Default and largest page sizes and around-radius.
+const DEFAULT_LIMIT: usize = 10;
+const DEFAULT_RADIUS: u32 = 5;
+
+/// The API over one Upstash REST client. Keep one per isolate: it holds the block cache.
+pub struct Api<T: Transport> {
+    config: ApiConfig,
+    client: Client<T>,
+    /// Identifiers refused by a rate limit until their reset: refused again without Redis.
+    blocked: Mutex<BlockCache>,
+}
+
+impl<T: Transport> std::fmt::Debug for Api<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+type Handled = Result<ApiResponse, ApiError>;
+
+impl<T: Transport> Api<T> {
+    pub fn new(config: ApiConfig, client: Client<T>) -> Self {
+        Self {
+            config,
+            client,
+            blocked: Mutex::new(BlockCache::new()),
+        }
+    }
+
+    pub fn config(&self) -> &ApiConfig {
+        &self.config
+    }
+
+    /// Answers one request. `now_ms` is the current time; `random` are 32 fresh random bytes
+    /// from the platform's CSPRNG (used only when a session is created).
+    pub async fn handle(&self, request: &ApiRequest, now_ms: i64, random: [u8; 32]) -> ApiResponse {
+        let response = if request.method == "OPTIONS" {
+            Ok(preflight())
+        } else {
+            self.route(request, now_ms, random).await
+        };
+        response
+            .unwrap_or_else(|error| ApiResponse::error(&error))
+            .with_cors(request, &self.config.cors_origins)
+    }
+
+    async fn route(&self, request: &ApiRequest, now_ms: i64, random: [u8; 32]) -> Handled {
+        let segments: Vec<String> = request
+            .path
+            .trim_matches('/')
+            .split('/')
+            .map(decode)
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let method = request.method.as_str();
+        match (method, segments.as_slice()) {
+            ("GET" | "HEAD", ["v1", "health"]) => self.health().await,
+            ("GET" | "HEAD", ["v1", "openapi.json"]) => Ok(openapi()),
+            ("GET" | "HEAD", ["v1", "boards"]) => Ok(self.boards(now_ms)),
+            ("GET" | "HEAD", ["v1", "boards", board, "top"]) => {
+                self.top(request, board, now_ms).await
+            }
+            ("GET" | "HEAD", ["v1", "boards", board, "players", player]) => {
+                self.player(request, board, player, now_ms).await
+            }
+            ("GET" | "HEAD", ["v1", "boards", board, "players", player, "around"]) => {
+                self.around(request, board, player, now_ms).await
+            }
+            ("POST", ["v1", "sessions"]) => self.create_session(request, random).await,
+            ("DELETE", ["v1", "sessions", "current"]) => self.end_session(request).await,
+            ("POST", ["v1", "boards", board, "scores"]) => {
+                self.submit(request, board, now_ms).await
+            }
+            ("DELETE", ["v1", "boards", board, "players", player]) => {
+                self.remove_player(request, board, player, now_ms).await
+            }
+            ("DELETE", ["v1", "boards", board]) => self.reset(request, board, now_ms).await,
+            (_, path) if known_path(path) => Err(ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{method} is not allowed here"),
+            )),
+            _ => Err(ApiError::not_found()),
+        }
+    }
+
+    async fn health(&self) -> Handled {
+        match self.client.ping().await {
+            Ok(_) => Ok(ApiResponse::json(200, &json!({"status": "ok"}))),
+            Err(error) => Err(ApiError::new(
+                BoardError::from(error).code(),
+                "the leaderboard store is unreachable",
+            )),
+        }
+    }
+
+    fn boards(&self, now_ms: i64) -> ApiResponse {
+        let boards: Vec<Value> = self
+            .config
+            .boards
+            .iter()
+            .map(|board| {
+                let periods: Vec<Value> = board
+                    .periods()
+                    .iter()
+                    .filter_map(|&kind| board.current_period(kind, now_ms).ok())
+                    .map(|period| {
+                        json!({
+                            "period": period.kind().as_str(),
+                            "id": period.id(),
+                            "resets_at": period.end_ms(),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "id": board.id().as_str(),
+                    "title": board.title(),
+                    "order": board.order().as_str(),
+                    "policy": board.policy().as_str(),
+                    "timezone": board.timezone_name(),
+                    "periods": periods,
+                })
+            })
+            .collect();
+        ApiResponse::json(200, &json!({ "boards": boards }))
+    }
+
+    async fn top(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
+        let board = self.board(board)?;
+        let period = period(board, request, now_ms)?;
+        let limit = number_param(request, "limit", DEFAULT_LIMIT as u64, 1, 100)? as usize;
+        let offset = number_param(request, "offset", 0, 0, 1_000_000)?;
+        let ties_shared = match request.query_param("ties").as_deref() {
+            None | Some("arrival") => false,
+            Some("shared") => true,
+            Some(other) => return Err(invalid_parameter("ties", other, "arrival or shared")),
+        };
+        let page = podium_board::top(&self.client, board, &period, limit, offset, ties_shared)
+            .await
+            .map_err(board_error)?;
+        let body = json!({
+            "board": board.id().as_str(),
+            "period": period_json(&period),
+            "resets_at": period.end_ms(),
+            "total": page.total,
+            "entries": entries_json(&page),
+        });
+        Ok(ApiResponse::json(200, &body).cacheable(request, self.config.cache_seconds))
+    }
+
+    async fn player(
+        &self,
+        request: &ApiRequest,
+        board: &str,
+        player: &str,
+        now_ms: i64,
+    ) -> Handled {
+        let board = self.board(board)?;
+        let player = PlayerId::try_from(player)?;
+        let period = period(board, request, now_ms)?;
+        let rank = podium_board::player(&self.client, board, &period, &player)
+            .await
+            .map_err(board_error)?
+            .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
+        Ok(ApiResponse::json(200, &player_json(board, &period, &rank)))
+    }
+
+    async fn around(
+        &self,
+        request: &ApiRequest,
+        board: &str,
+        player: &str,
+        now_ms: i64,
+    ) -> Handled {
+        let board = self.board(board)?;
+        let player = PlayerId::try_from(player)?;
+        let period = period(board, request, now_ms)?;
+        let radius = number_param(request, "radius", u64::from(DEFAULT_RADIUS), 0, 50)? as u32;
+        let page = podium_board::around(&self.client, board, &period, &player, radius)
+            .await
+            .map_err(board_error)?
+            .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
+        let body = json!({
+            "board": board.id().as_str(),
+            "period": period_json(&period),
+            "resets_at": period.end_ms(),
+            "player": player.as_str(),
+            "total": page.total,
+            "entries": entries_json(&page),
+        });
+        Ok(ApiResponse::json(200, &body))
+    }
+
+    async fn create_session(&self, request: &ApiRequest, random: [u8; 32]) -> Handled {
+        caller(&self.config, &self.client, request)
+            .await?
+            .require_server()?;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct NewSession {
+            player: String,
+            name: Option<String>,
+        }
+        let body: NewSession = json_body(request)?;
+        let player = PlayerId::try_from(body.player.as_str())?;
+        let name = body
+            .name
+            .as_deref()
+            .map(DisplayName::try_from)
+            .transpose()?;
+        let token = URL_SAFE_NO_PAD.encode(random);
+        create_session(
+            &self.client,
+            &player,
+            name.as_ref(),
+            self.config.session_ttl_secs,
+            &token,
+        )
+        .await
+        .map_err(board_error)?;
+        let body = json!({
+            "token": token,
+            "player": player.as_str(),
+            "expires_in": self.config.session_ttl_secs,
+        });
+        Ok(ApiResponse::json(201, &body).with_header("cache-control", "no-store"))
+    }
+
+    async fn end_session(&self, request: &ApiRequest) -> Handled {
+        match caller(&self.config, &self.client, request).await? {
+            Caller::Player(_, token) => {
+                end_session(&self.client, &token)
+                    .await
+                    .map_err(board_error)?;
+                Ok(ApiResponse::no_content())
+            }
+            _ => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "send the session token to end it",
+            )),
+        }
+    }
+
+    async fn submit(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
+        let board = self.board(board)?;
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct NewScore {
+            player: String,
+            score: Value,
+            name: Option<String>,
+        }
+        let body: NewScore = json_body(request)?;
+        let player = PlayerId::try_from(body.player.as_str())?;
+        let score = board.bounds().parse(&body.score)?;
+        let name = body
+            .name
+            .as_deref()
+            .map(DisplayName::try_from)
+            .transpose()?;
+        let session_name = match caller(&self.config, &self.client, request).await? {
+            Caller::Server => None,
+            Caller::Player(session, _) if session.player == player => session.name,
+            Caller::Player(..) => {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "a session may only write its own player's scores",
+                ));
+            }
+            Caller::Anonymous => {
+                return Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "writes need a player session or the server key",
+                ));
+            }
+        };
+        let name = name.or(session_name);
+        if let Some(refusal) = self.blocked(board, &player, request, now_ms) {
+            return Err(refusal);
+        }
+        let outcome = submit_score(
+            &self.client,
+            board,
+            &player,
+            score,
+            name.as_ref(),
+            request.client_ip,
+            now_ms,
+        )
+        .await
+        .map_err(board_error)?;
+        match outcome {
+            SubmitOutcome::Accepted(written) => {
+                let body = json!({
+                    "board": board.id().as_str(),
+                    "player": player.as_str(),
+                    "score": written.score,
+                    "rank": written.rank,
+                    "previous_rank": written.previous_rank,
+                    "improved": written.improved,
+                });
+                let response = ApiResponse::json(200, &body);
+                Ok(match &written.rate_limit {
+                    Some(limit) => response.with_rate_limit(limit, now_ms),
+                    None => response,
+                })
+            }
+            SubmitOutcome::RateLimited(result) => {
+                self.block(board, &player, request, &result, now_ms);
+                Ok(rate_limited(&result, now_ms))
+            }
+        }
+    }
+
+    /// Refuses without a Redis call when this player or address was refused recently and its
+    /// window has not reset yet.
+    fn blocked(
+        &self,
+        board: &Board,
+        player: &PlayerId,
+        request: &ApiRequest,
+        now_ms: i64,
+    ) -> Option<ApiError> {
+        let mut blocked = self
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let until = block_keys(board, player, request)
+            .iter()
+            .filter_map(|key| blocked.blocked_until(key, now_ms))
+            .max()?;
+        let seconds = (until - now_ms + 999) / 1000;
+        Some(ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many writes; retry in {seconds} s"),
+        ))
+    }
+
+    fn block(
+        &self,
+        board: &Board,
+        player: &PlayerId,
+        request: &ApiRequest,
+        result: &RateLimitResult,
+        now_ms: i64,
+    ) {
+        let mut blocked = self
+            .blocked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The script reports the most restrictive limit, not which subject it belonged to;
+        // blocking the player is always right, the address only when the player is not limited.
+        let keys = block_keys(board, player, request);
+        if let Some(key) = keys.first() {
+            blocked.block(key, result, now_ms);
+        }
+    }
+
+    async fn remove_player(
+        &self,
+        request: &ApiRequest,
+        board: &str,
+        player: &str,
+        now_ms: i64,
+    ) -> Handled {
+        let board = self.board(board)?;
+        let player = PlayerId::try_from(player)?;
+        caller(&self.config, &self.client, request)
+            .await?
+            .require_server()?;
+        let removed = remove_player(&self.client, board, &player, now_ms)
+            .await
+            .map_err(board_error)?;
+        if removed == 0 {
+            return Err(ApiError::player_not_found(player.as_str()));
+        }
+        Ok(ApiResponse::no_content())
+    }
+
+    async fn reset(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
+        let board = self.board(board)?;
+        let period = period(board, request, now_ms)?;
+        caller(&self.config, &self.client, request)
+            .await?
+            .require_server()?;
+        reset_period(&self.client, board, &period)
+            .await
+            .map_err(board_error)?;
+        Ok(ApiResponse::no_content())
+    }
+
+    fn board(&self, id: &str) -> Result<&Board, ApiError> {
+        self.config
+            .boards
+            .get(id)
+            .ok_or_else(|| ApiError::unknown_board(id))
+    }
+}
+
+fn block_keys(board: &Board, player: &PlayerId, request: &ApiRequest) -> Vec<String> {
+    let mut keys = Vec::new();
+    if board.rate_limits().player.is_some() {
+        keys.push(format!("{}:player:{player}", board.id()));
+    }
+    if let (Some(_), Some(ip)) = (board.rate_limits().ip, request.client_ip) {
+        keys.push(format!("{}:ip:{ip}", board.id()));
+    }
+    keys
+}
+
+fn rate_limited(result: &RateLimitResult, now_ms: i64) -> ApiResponse {
+    let error = ApiError::new(ErrorCode::RateLimited, "too many writes; slow down");
+    ApiResponse::error(&error).with_rate_limit(result, now_ms)
+}
+
+fn preflight() -> ApiResponse {
+    ApiResponse::no_content()
+        .with_header(
+            "access-control-allow-methods",
+            "GET, HEAD, POST, DELETE, OPTIONS",
+        )
+        .with_header(
+            "access-control-allow-headers",
+            "Authorization, Content-Type, If-None-Match",
+        )
+        .with_header("access-control-max-age", "86400")
+}
+
+fn openapi() -> ApiResponse {
+    ApiResponse::json(200, &openapi_json())
+}
+
+fn known_path(path: &[&str]) -> bool {
+    matches!(
+        path,
+        ["v1", "health"]
+            | ["v1", "openapi.json"]
+            | ["v1", "boards"]
+            | ["v1", "boards", _]
+            | ["v1", "boards", _, "top" | "scores"]
+            | ["v1", "boards", _, "players", _]
+            | ["v1", "boards", _, "players", _, "around"]
+            | ["v1", "sessions"]
+            | ["v1", "sessions", "current"]
+    )
+}
+
+/// The period a read or reset asks for: `?period=` (default: the board's first) and
+/// optionally `?at=YYYY-MM-DD` for a past one still retained.
+fn period(board: &Board, request: &ApiRequest, now_ms: i64) -> Result<Period, ApiError> {
+    let requested = request.query_param("period");
+    let kind = board.period_kind(requested.as_deref())?;
+    Ok(match request.query_param("at") {
+        Some(at) => board.period_at(kind, &at, now_ms)?,
+        None => board.current_period(kind, now_ms)?,
+    })
+}
+
+fn number_param(
+    request: &ApiRequest,
+    name: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ApiError> {
+    let Some(text) = request.query_param(name) else {
+        return Ok(default);
+    };
+    text.parse::<u64>()
+        .ok()
+        .filter(|value| (min..=max).contains(value))
+        .ok_or_else(|| {
+            invalid_parameter(name, &text, &format!("a whole number from {min} to {max}"))
+        })
+}
+
+fn invalid_parameter(name: &str, value: &str, expected: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidParameter,
+        format!("{name}={value:?} is not valid: expected {expected}"),
+    )
+}
+
+fn json_body<B: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<B, ApiError> {
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::body_too_large(MAX_BODY_BYTES));
+    }
+    if let Some(content_type) = request.header("content-type")
+        && !content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as application/json",
+        ));
+    }
+    serde_json::from_slice(&request.body).map_err(|error| ApiError::from_body_error(&error))
+}
+
+fn board_error(error: BoardError) -> ApiError {
+    let message = match error.code() {
+        ErrorCode::UpstreamUnavailable => "the leaderboard store is unreachable".to_owned(),
+        ErrorCode::UpstreamTimeout => "the leaderboard store did not answer in time".to_owned(),
+        ErrorCode::Internal => "internal error".to_owned(),
+        _ => error.to_string(),
+    };
+    ApiError::new(error.code(), message)
+}
+
+fn period_json(period: &Period) -> Value {
+    json!({ "period": period.kind().as_str(), "id": period.id() })
+}
+
+fn entries_json(page: &Page) -> Vec<Value> {
+    page.entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "rank": entry.rank,
+                "player": entry.player,
+                "name": entry.name,
+                "score": entry.score,
+            })
+        })
+        .collect()
+}
+
+fn player_json(board: &Board, period: &Period, rank: &PlayerRank) -> Value {
+    json!({
+        "board": board.id().as_str(),
+        "period": period_json(period),
+        "resets_at": period.end_ms(),
+        "player": rank.player.as_str(),
+        "name": rank.name,
+        "rank": rank.rank,
+        "score": rank.score,
+        "total": rank.total,
+    })
+}

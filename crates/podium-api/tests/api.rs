@@ -1,0 +1,540 @@
+//! The HTTP API against the real gateway and a real Valkey (or Redis 7 with
+//! `PODIUM_TEST_SERVER=redis`), natively. Time and randomness are injected. The same API runs
+//! inside the Worker; tests/worker drives it there through workerd.
+
+use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse, openapi_json};
+use podium_redis::{Client, ReqwestTransport};
+use podium_testkit::{RedisServer, TestGateway, http_client};
+use serde_json::{Value, json};
+
+/// 2026-11-25T12:00:00Z.
+const T0: i64 = 1_795_608_000_000;
+const SERVER_KEY: &str = "server-key-for-tests";
+
+const BOARDS: &str = r#"[
+  {"id": "global", "title": "Global", "order": "higher", "policy": "best",
+   "periods": ["alltime", "daily"],
+   "rate_limits": {"player": {"limit": 10, "window_seconds": 10}}},
+  {"id": "speedrun", "title": "Speedrun", "order": "lower", "policy": "best",
+   "periods": ["alltime"], "min_score": 0},
+  {"id": "clicks", "order": "higher", "policy": "sum", "periods": ["alltime"]}
+]"#;
+
+struct Stack {
+    _server: RedisServer,
+    gateway: TestGateway,
+    api: Api<ReqwestTransport>,
+}
+
+impl Stack {
+    async fn start() -> Self {
+        let server = RedisServer::start().await;
+        let gateway = TestGateway::start(&server).await;
+        let vars = |name: &str| match name {
+            "PODIUM_BOARDS" => Some(BOARDS.to_owned()),
+            "PODIUM_SERVER_KEY" => Some(SERVER_KEY.to_owned()),
+            "PODIUM_CORS_ORIGINS" => Some("https://game.example".to_owned()),
+            "PODIUM_SESSION_TTL_SECS" => Some("120".to_owned()),
+            _ => None,
+        };
+        let config = ApiConfig::from_vars(vars).expect("valid configuration");
+        let transport = ReqwestTransport::new().expect("transport");
+        let client = Client::new(&gateway.url, &gateway.token, transport);
+        Self {
+            _server: server,
+            api: Api::new(config, client),
+            gateway,
+        }
+    }
+
+    async fn send(&self, request: ApiRequest) -> (u16, Value, ApiResponse) {
+        self.send_at(request, T0).await
+    }
+
+    async fn send_at(&self, request: ApiRequest, now_ms: i64) -> (u16, Value, ApiResponse) {
+        let response = self.api.handle(&request, now_ms, [7; 32]).await;
+        let body = if response.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&response.body).expect("JSON body")
+        };
+        (response.status, body, response)
+    }
+
+    async fn submit(&self, board: &str, body: Value) -> (u16, Value, ApiResponse) {
+        self.send(server(post(&format!("/v1/boards/{board}/scores"), body)))
+            .await
+    }
+
+    /// Requests the gateway has answered so far.
+    async fn gateway_requests(&self) -> u64 {
+        let text = http_client()
+            .get(format!("{}/_metrics", self.gateway.url))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .filter(|line| line.starts_with("podium_gateway_requests_total"))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+}
+
+fn get(path: &str) -> ApiRequest {
+    ApiRequest::new("GET", path)
+}
+
+fn post(path: &str, body: Value) -> ApiRequest {
+    ApiRequest::new("POST", path)
+        .with_header("content-type", "application/json")
+        .with_body(body.to_string())
+}
+
+fn server(request: ApiRequest) -> ApiRequest {
+    request.with_header("authorization", &format!("Bearer {SERVER_KEY}"))
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn writes_and_reads_a_board() {
+    let stack = Stack::start().await;
+    for (player, score) in [("alice", 300), ("bob", 500), ("carol", 100)] {
+        let (status, body, _) = stack
+            .submit(
+                "global",
+                json!({"player": player, "score": score, "name": player.to_uppercase()}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body, _) = stack
+        .submit("global", json!({"player": "alice", "score": 900}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"board": "global", "player": "alice", "score": 900, "rank": 1, "previous_rank": 2, "improved": true})
+    );
+    let (status, body, response) = stack.send(get("/v1/boards/global/top?limit=2")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total"], 3);
+    assert_eq!(body["period"], json!({"period": "alltime", "id": "all"}));
+    assert_eq!(
+        body["entries"],
+        json!([
+            {"rank": 1, "player": "alice", "name": "ALICE", "score": 900},
+            {"rank": 2, "player": "bob", "name": "BOB", "score": 500}
+        ])
+    );
+    assert!(response.header("etag").is_some());
+    let (_, daily, _) = stack.send(get("/v1/boards/global/top?period=daily")).await;
+    assert_eq!(daily["period"]["id"], "2026-11-25");
+    assert_eq!(daily["resets_at"], 1_795_651_200_000_i64);
+    let (status, body, _) = stack.send(get("/v1/boards/global/players/carol")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (body["rank"].as_u64(), body["score"].as_i64()),
+        (Some(3), Some(100))
+    );
+    let (status, body, _) = stack
+        .send(get("/v1/boards/global/players/carol/around?radius=1"))
+        .await;
+    assert_eq!(status, 200);
+    let players: Vec<&str> = body["entries"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e["player"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        players,
+        ["alice", "bob", "carol"],
+        "shifted at the bottom edge"
+    );
+    let (status, body, _) = stack.send(get("/v1/boards/global/players/nobody")).await;
+    assert_eq!((status, code(&body)), (404, "player_not_found"));
+    let (status, body, _) = stack.send(get("/v1/boards")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["boards"][0]["periods"][1]["resets_at"],
+        1_795_651_200_000_i64
+    );
+}
+
+#[tokio::test]
+async fn a_lower_is_better_board_and_ties_by_arrival() {
+    let stack = Stack::start().await;
+    stack
+        .submit("speedrun", json!({"player": "slow", "score": 9000}))
+        .await;
+    stack
+        .submit("speedrun", json!({"player": "first", "score": 4000}))
+        .await;
+    stack
+        .submit("speedrun", json!({"player": "second", "score": 4000}))
+        .await;
+    let (_, body, _) = stack
+        .submit("speedrun", json!({"player": "slow", "score": 9500}))
+        .await;
+    assert_eq!(
+        (body["score"].as_i64(), body["improved"].as_bool()),
+        (Some(9000), Some(false))
+    );
+    let (_, body, _) = stack.send(get("/v1/boards/speedrun/top")).await;
+    let order: Vec<&str> = body["entries"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e["player"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(order, ["first", "second", "slow"]);
+    let (_, shared, _) = stack.send(get("/v1/boards/speedrun/top?ties=shared")).await;
+    let ranks: Vec<u64> = shared["entries"]
+        .as_array()
+        .map(|entries| entries.iter().filter_map(|e| e["rank"].as_u64()).collect())
+        .unwrap_or_default();
+    assert_eq!(ranks, [1, 1, 3]);
+    let (status, body, _) = stack
+        .submit("speedrun", json!({"player": "cheat", "score": -1}))
+        .await;
+    assert_eq!((status, code(&body)), (400, "score_out_of_range"));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_stable_code_and_changes_nothing() {
+    let stack = Stack::start().await;
+    for (body, expected) in [
+        (json!({"player": "p", "score": 1.5}), "invalid_score"),
+        (json!({"player": "p", "score": 1.0}), "invalid_score"),
+        (json!({"player": "p", "score": "10"}), "invalid_score"),
+        (json!({"player": "p", "score": null}), "invalid_score"),
+        (
+            json!({"player": "p", "score": 9007199254740992_i64}),
+            "score_out_of_range",
+        ),
+        (
+            json!({"player": "p", "score": 1, "extra": true}),
+            "unknown_field",
+        ),
+        (json!({"player": "bad id!", "score": 1}), "invalid_player"),
+        (
+            json!({"player": "p", "score": 1, "name": "a\u{0007}b"}),
+            "invalid_name",
+        ),
+        (json!({"score": 1}), "invalid_json"),
+    ] {
+        let (status, reply, _) = stack.submit("global", body.clone()).await;
+        assert_eq!((status, code(&reply)), (400, expected), "{body}");
+    }
+    let raw = |text: &str| {
+        server(ApiRequest::new("POST", "/v1/boards/global/scores"))
+            .with_header("content-type", "application/json")
+            .with_body(text.to_owned())
+    };
+    for text in [
+        r#"{"player":"p","score":NaN}"#,
+        "{",
+        "",
+        r#"{"player":"p","score":1e400}"#,
+    ] {
+        let (status, _, _) = stack.send(raw(text)).await;
+        assert_eq!(status, 400, "{text}");
+    }
+    let (status, body, _) = stack.send(raw(&"x".repeat(5000))).await;
+    assert_eq!((status, code(&body)), (413, "body_too_large"));
+    let (status, body, _) = stack
+        .submit("nope", json!({"player": "p", "score": 1}))
+        .await;
+    assert_eq!((status, code(&body)), (404, "unknown_board"));
+    let (status, body, _) = stack
+        .send(ApiRequest::new("PUT", "/v1/boards/global/scores"))
+        .await;
+    assert_eq!((status, code(&body)), (405, "method_not_allowed"));
+    let (status, body, _) = stack.send(get("/v1/nothing/here")).await;
+    assert_eq!((status, code(&body)), (404, "not_found"));
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "offset=-1",
+        "period=hourly",
+        "period=weekly",
+        "ties=x",
+        "period=daily&at=2020-01-01",
+    ] {
+        let (status, _, _) = stack
+            .send(get(&format!("/v1/boards/global/top?{query}")))
+            .await;
+        assert_eq!(status, 400, "{query}");
+    }
+    let (_, body, _) = stack.send(get("/v1/boards/global/top")).await;
+    assert_eq!(body["total"], 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn writes_need_credentials_and_sessions_are_per_player() {
+    let stack = Stack::start().await;
+    let anonymous = post(
+        "/v1/boards/global/scores",
+        json!({"player": "p", "score": 1}),
+    );
+    let (status, body, _) = stack.send(anonymous).await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"));
+    let wrong = post(
+        "/v1/boards/global/scores",
+        json!({"player": "p", "score": 1}),
+    )
+    .with_header("authorization", "Bearer not-a-key");
+    assert_eq!(stack.send(wrong).await.0, 401);
+
+    let (status, session, response) = stack
+        .send(server(post(
+            "/v1/sessions",
+            json!({"player": "alice", "name": "Alice"}),
+        )))
+        .await;
+    assert_eq!(status, 201, "{session}");
+    assert_eq!(session["expires_in"], 120);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    let token = session["token"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(token.len(), 43, "32 random bytes, base64url");
+    let as_player =
+        |request: ApiRequest| request.with_header("authorization", &format!("Bearer {token}"));
+
+    let (status, body, _) = stack
+        .send(as_player(post(
+            "/v1/boards/global/scores",
+            json!({"player": "alice", "score": 42}),
+        )))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, me, _) = stack.send(get("/v1/boards/global/players/alice")).await;
+    assert_eq!(me["name"], "Alice", "the session's name is used");
+    let (status, body, _) = stack
+        .send(as_player(post(
+            "/v1/boards/global/scores",
+            json!({"player": "bob", "score": 1}),
+        )))
+        .await;
+    assert_eq!((status, code(&body)), (403, "forbidden"));
+    let (status, _, _) = stack
+        .send(as_player(post("/v1/sessions", json!({"player": "alice"}))))
+        .await;
+    assert_eq!(status, 403, "a session cannot mint sessions");
+    let (status, _, _) = stack
+        .send(as_player(ApiRequest::new(
+            "DELETE",
+            "/v1/boards/global/players/alice",
+        )))
+        .await;
+    assert_eq!(status, 403, "a session cannot moderate");
+
+    let (status, _, _) = stack
+        .send(as_player(ApiRequest::new("DELETE", "/v1/sessions/current")))
+        .await;
+    assert_eq!(status, 204);
+    let (status, body, _) = stack
+        .send(as_player(post(
+            "/v1/boards/global/scores",
+            json!({"player": "alice", "score": 50}),
+        )))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (401, "unauthorized"),
+        "an ended session is refused"
+    );
+}
+
+#[tokio::test]
+async fn moderation_removes_players_and_resets_periods() {
+    let stack = Stack::start().await;
+    stack
+        .submit("global", json!({"player": "cheater", "score": 999999}))
+        .await;
+    stack
+        .submit("global", json!({"player": "honest", "score": 10}))
+        .await;
+    let (status, _, _) = stack
+        .send(server(ApiRequest::new(
+            "DELETE",
+            "/v1/boards/global/players/cheater",
+        )))
+        .await;
+    assert_eq!(status, 204);
+    let (_, top, _) = stack.send(get("/v1/boards/global/top?period=daily")).await;
+    assert_eq!(top["total"], 1);
+    assert_eq!(top["entries"][0]["player"], "honest");
+    let (status, _, _) = stack
+        .send(server(ApiRequest::new(
+            "DELETE",
+            "/v1/boards/global?period=daily",
+        )))
+        .await;
+    assert_eq!(status, 204);
+    let (_, daily, _) = stack.send(get("/v1/boards/global/top?period=daily")).await;
+    assert_eq!(daily["total"], 0);
+    let (_, alltime, _) = stack.send(get("/v1/boards/global/top")).await;
+    assert_eq!(alltime["total"], 1, "only the daily period was reset");
+    let (status, body, _) = stack
+        .send(ApiRequest::new("DELETE", "/v1/boards/global?period=daily"))
+        .await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"));
+}
+
+#[tokio::test]
+async fn rate_limits_refuse_with_headers_and_the_block_cache_spares_redis() {
+    let stack = Stack::start().await;
+    for score in 1..=10 {
+        let (status, _, response) = stack
+            .submit("global", json!({"player": "spammer", "score": score}))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(response.header("ratelimit-limit"), Some("10"));
+    }
+    let (status, body, response) = stack
+        .submit("global", json!({"player": "spammer", "score": 11}))
+        .await;
+    assert_eq!((status, code(&body)), (429, "rate_limited"));
+    assert_eq!(response.header("ratelimit-remaining"), Some("0"));
+    let retry: u64 = response
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // A sliding window weighs the previous window too, so the wait can reach two windows.
+    assert!((1..=20).contains(&retry), "Retry-After {retry}");
+    // Refused again from the isolate's block cache: no gateway call at all.
+    let before = stack.gateway_requests().await;
+    let (status, _, _) = stack
+        .submit("global", json!({"player": "spammer", "score": 12}))
+        .await;
+    assert_eq!(status, 429);
+    assert_eq!(stack.gateway_requests().await, before, "no gateway call");
+    // Another player is not affected; after the window the spammer may write again.
+    assert_eq!(
+        stack
+            .submit("global", json!({"player": "other", "score": 1}))
+            .await
+            .0,
+        200
+    );
+    let later = server(post(
+        "/v1/boards/global/scores",
+        json!({"player": "spammer", "score": 13}),
+    ));
+    assert_eq!(stack.send_at(later, T0 + 20_000).await.0, 200);
+}
+
+#[tokio::test]
+async fn top_reads_carry_etags_and_cors_follows_the_allow_list() {
+    let stack = Stack::start().await;
+    stack
+        .submit("global", json!({"player": "a", "score": 1}))
+        .await;
+    let (_, _, first) = stack.send(get("/v1/boards/global/top")).await;
+    let etag = first.header("etag").unwrap_or_default().to_owned();
+    assert_eq!(first.header("cache-control"), Some("public, max-age=1"));
+    let (status, _, second) = stack
+        .send(get("/v1/boards/global/top").with_header("if-none-match", &etag))
+        .await;
+    assert_eq!((status, second.body.len()), (304, 0));
+    stack
+        .submit("global", json!({"player": "b", "score": 2}))
+        .await;
+    let (status, _, _) = stack
+        .send(get("/v1/boards/global/top").with_header("if-none-match", &etag))
+        .await;
+    assert_eq!(status, 200, "the board changed");
+
+    let from = |origin: &str| get("/v1/boards/global/top").with_header("origin", origin);
+    let (_, _, allowed) = stack.send(from("https://game.example")).await;
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://game.example")
+    );
+    let (_, _, refused) = stack.send(from("https://evil.example")).await;
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    let preflight = ApiRequest::new("OPTIONS", "/v1/boards/global/scores")
+        .with_header("origin", "https://game.example");
+    let (status, _, response) = stack.send(preflight).await;
+    assert_eq!(status, 204);
+    assert!(
+        response
+            .header("access-control-allow-headers")
+            .is_some_and(|h| h.contains("Authorization"))
+    );
+}
+
+#[tokio::test]
+async fn sum_boards_add_up() {
+    let stack = Stack::start().await;
+    for _ in 0..3 {
+        stack
+            .submit("clicks", json!({"player": "clicker", "score": 5}))
+            .await;
+    }
+    let (_, body, _) = stack.send(get("/v1/boards/clicks/players/clicker")).await;
+    assert_eq!(body["score"], 15);
+}
+
+#[tokio::test]
+async fn health_reports_the_store() {
+    let stack = Stack::start().await;
+    assert_eq!(
+        stack.send(get("/v1/health")).await.1,
+        json!({"status": "ok"})
+    );
+}
+
+/// Every operation the OpenAPI document describes is routed (never `not_found` or
+/// `method_not_allowed`), and every route is described.
+#[tokio::test]
+async fn the_openapi_document_matches_the_router() {
+    let stack = Stack::start().await;
+    let document = openapi_json();
+    let (status, served, _) = stack.send(get("/v1/openapi.json")).await;
+    assert_eq!((status, &served), (200, &document));
+    let paths = document["paths"].as_object().cloned().unwrap_or_default();
+    let mut operations = 0;
+    for (path, item) in &paths {
+        let concrete = path
+            .replace("{board}", "global")
+            .replace("{player}", "alice");
+        for method in item
+            .as_object()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            let request = server(ApiRequest::new(&method, &concrete))
+                .with_header("content-type", "application/json")
+                .with_body("{}");
+            let (status, body, _) = stack.send(request).await;
+            assert!(
+                !matches!(code(&body), "not_found" | "method_not_allowed"),
+                "{method} {path} is documented but not routed: {status} {body}"
+            );
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 11, "documented operations");
+    // And the converse: an undocumented method on a documented path is 405.
+    let (status, _, _) = stack.send(ApiRequest::new("PATCH", "/v1/boards")).await;
+    assert_eq!(status, 405);
+    let codes: Vec<&str> = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+        .as_array()
+        .map(|codes| codes.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(codes.contains(&"rate_limited") && codes.contains(&"player_not_found"));
+}
