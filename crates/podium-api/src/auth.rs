@@ -1,7 +1,7 @@
 //! Who is calling. The server key and session tokens travel only in `Authorization: Bearer`,
 //! never in URLs, so they stay out of logs and caches.
 
-use podium_board::{Session, session_player};
+use podium_board::session_player;
 use podium_core::{ApiError, ErrorCode, bearer_token};
 use podium_redis::{Client, Transport};
 
@@ -11,8 +11,8 @@ use crate::http::ApiRequest;
 pub(crate) enum Caller {
     /// The game server: any player, sessions, moderation.
     Server,
-    /// A player session: writes for its own player only.
-    Player(Session, String),
+    /// A live player session (its token): writes for its own player only.
+    Player(String),
     /// No credentials: reads only.
     Anonymous,
 }
@@ -31,8 +31,12 @@ pub(crate) async fn caller<T: Transport>(
     if config.server_key.matches(token) {
         return Ok(Caller::Server);
     }
-    match session_player(client, token).await {
-        Ok(Some(session)) => Ok(Caller::Player(session, token.to_owned())),
+    // Every board holds a copy of each session; any one of them answers for all.
+    let Some(board) = config.boards.iter().next() else {
+        return Err(ApiError::internal());
+    };
+    match session_player(client, board.id(), token).await {
+        Ok(Some(_)) => Ok(Caller::Player(token.to_owned())),
         Ok(None) => Err(ApiError::new(
             ErrorCode::Unauthorized,
             "the token is not a valid server key or live session",

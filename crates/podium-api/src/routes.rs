@@ -6,11 +6,12 @@ use std::sync::Mutex;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use podium_board::{
-    BoardError, Page, PlayerRank, SubmitOutcome, create_session, end_session, remove_player,
-    reset_period, submit_score,
+    BoardError, Page, PlayerRank, SubmitOutcome, Writer, create_session, end_session,
+    remove_player, reset_period, submit_score,
 };
 use podium_core::{
     ApiError, BlockCache, Board, DisplayName, ErrorCode, Period, PlayerId, RateLimitResult,
+    bearer_token,
 };
 use podium_redis::{Client, Transport};
 use serde::Deserialize;
@@ -235,6 +236,7 @@ impl<T: Transport> Api<T> {
         let token = URL_SAFE_NO_PAD.encode(random);
         create_session(
             &self.client,
+            &self.config.boards,
             &player,
             name.as_ref(),
             self.config.session_ttl_secs,
@@ -252,8 +254,8 @@ impl<T: Transport> Api<T> {
 
     async fn end_session(&self, request: &ApiRequest) -> Handled {
         match caller(&self.config, &self.client, request).await? {
-            Caller::Player(_, token) => {
-                end_session(&self.client, &token)
+            Caller::Player(token) => {
+                end_session(&self.client, &self.config.boards, &token)
                     .await
                     .map_err(board_error)?;
                 Ok(ApiResponse::no_content())
@@ -282,29 +284,30 @@ impl<T: Transport> Api<T> {
             .as_deref()
             .map(DisplayName::try_from)
             .transpose()?;
-        let session_name = match caller(&self.config, &self.client, request).await? {
-            Caller::Server => None,
-            Caller::Player(session, _) if session.player == player => session.name,
-            Caller::Player(..) => {
-                return Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "a session may only write its own player's scores",
-                ));
-            }
-            Caller::Anonymous => {
+        // The server key is checked here; a session token is checked by the write script
+        // itself, so that a player's write is still one round trip.
+        let token = request.header("authorization").map(|header| {
+            bearer_token(header).ok_or_else(|| {
+                ApiError::new(ErrorCode::Unauthorized, "use Authorization: Bearer <token>")
+            })
+        });
+        let writer = match token.transpose()? {
+            Some(token) if self.config.server_key.matches(token) => Writer::Server,
+            Some(token) => Writer::Session(token),
+            None => {
                 return Err(ApiError::new(
                     ErrorCode::Unauthorized,
                     "writes need a player session or the server key",
                 ));
             }
         };
-        let name = name.or(session_name);
         if let Some(refusal) = self.blocked(board, &player, request, now_ms) {
             return Err(refusal);
         }
         let outcome = submit_score(
             &self.client,
             board,
+            writer,
             &player,
             score,
             name.as_ref(),
@@ -333,6 +336,14 @@ impl<T: Transport> Api<T> {
                 self.block(board, &player, request, &result, now_ms);
                 Ok(rate_limited(&result, now_ms))
             }
+            SubmitOutcome::NoSession => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the token is not a valid server key or live session",
+            )),
+            SubmitOutcome::OtherPlayer => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "a session may only write its own player's scores",
+            )),
         }
     }
 

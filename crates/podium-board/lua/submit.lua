@@ -6,10 +6,13 @@
 --       (sliding window: previous counter, current counter; token bucket: its hash).
 -- ARGV: now_ms, player, score, policy (best|latest|sum), order (higher|lower), name ("" = none),
 --       period count, per period: expires_at_ms (0 = never),
---       limit count, per limit: "sw", limit, window_ms, 0 | "tb", capacity, refill_amount, interval_ms.
+--       limit count, per limit: "sw", limit, window_ms, 0 | "tb", capacity, refill_amount, interval_ms,
+--       then the writer: "server", or "session" with the session key as the last KEY.
 -- Reply: {0, limit, remaining, reset}                          refused by a rate limit
 --        {1, limit, remaining, reset, score, rank, previous_rank, improved}
 --        {2, limit, remaining, reset, total}                   a sum would leave ±(2^53−1)
+--        {3}                                                   no such session
+--        {4}                                                   the session is another player's
 -- limit = 0 when the board has no rate limit; previous_rank = -1 when there was none;
 -- ranks are 0-based from the best, for the first period.
 
@@ -22,6 +25,16 @@ local higher = ARGV[5] == 'higher'
 local name = ARGV[6]
 local period_count = tonumber(ARGV[7])
 local limit_count = tonumber(ARGV[8 + period_count])
+
+-- A player session vouches for its own player only; checked here so a session write stays one
+-- round trip, and before anything else so a refused write spends and writes nothing.
+if ARGV[#ARGV] == 'session' then
+  local stored = redis.call('GET', KEYS[#KEYS])
+  if not stored then return { 3 } end
+  local session = cjson.decode(stored)
+  if session.player ~= player then return { 4 } end
+  if name == '' and type(session.name) == 'string' then name = session.name end
+end
 
 local function int(n)
   return string.format('%d', n)

@@ -28,4 +28,4 @@ pub use moderation::{remove_player, reset_period, retained_periods};
 pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
 pub use script::{player_script, range_script, remove_script, submit_script};
 pub use session::{Session, create_session, end_session, session_player};
-pub use submit::{SubmitOutcome, Submitted, submit_score};
+pub use submit::{SubmitOutcome, Submitted, Writer, submit_score};

@@ -4,7 +4,7 @@
 //! use what they find. The caller makes the token (random, from the platform's CSPRNG): this
 //! crate does no I/O of its own.
 
-use podium_core::{DisplayName, PlayerId, keys};
+use podium_core::{BoardId, Boards, DisplayName, PlayerId, keys};
 use podium_redis::{Client, Command, Transport};
 use serde_json::json;
 
@@ -18,27 +18,42 @@ pub struct Session {
     pub name: Option<DisplayName>,
 }
 
-/// Stores a session for `token` that expires after `ttl_secs` (at least 1), with `SET … EX`.
+/// Stores a session for `token` on every board, expiring after `ttl_secs` (at least 1), with
+/// `SET … EX` in one pipeline. One copy per board keeps each under its board's hash tag, where
+/// the score-write script reads it.
 pub async fn create_session<T: Transport>(
     client: &Client<T>,
+    boards: &Boards,
     player: &PlayerId,
     name: Option<&DisplayName>,
     ttl_secs: u64,
     token: &str,
 ) -> Result<(), BoardError> {
     let value = json!({"player": player, "name": name}).to_string();
-    client
-        .set_ex(&keys::session(token), value, ttl_secs.max(1))
-        .await?;
+    let commands = boards
+        .iter()
+        .map(|board| {
+            Command::new("SET")
+                .arg(keys::session(board.id(), token))
+                .arg(value.as_str())
+                .arg("EX")
+                .arg(ttl_secs.max(1))
+        })
+        .collect();
+    for reply in client.pipeline(commands).await? {
+        reply.map_err(podium_redis::Error::Server)?;
+    }
     Ok(())
 }
 
-/// The session of `token`, or `None` when it never existed, has expired or was ended.
+/// The session of `token` (as stored for `board`), or `None` when it never existed, has
+/// expired or was ended.
 pub async fn session_player<T: Transport>(
     client: &Client<T>,
+    board: &BoardId,
     token: &str,
 ) -> Result<Option<Session>, BoardError> {
-    let Some(stored) = client.get(&keys::session(token)).await? else {
+    let Some(stored) = client.get(&keys::session(board, token)).await? else {
         return Ok(None);
     };
     let corrupt = || unexpected("a session key", "not a session written by podium".into());
@@ -58,13 +73,22 @@ pub async fn session_player<T: Transport>(
     Ok(Some(Session { player, name }))
 }
 
-/// Ends the session of `token`; `false` when there was none.
+/// Ends the session of `token` on every board; `false` when there was none.
 pub async fn end_session<T: Transport>(
     client: &Client<T>,
+    boards: &Boards,
     token: &str,
 ) -> Result<bool, BoardError> {
-    let deleted: i64 = client
-        .query(Command::new("DEL").arg(keys::session(token)))
-        .await?;
+    let commands = boards
+        .iter()
+        .map(|board| Command::new("DEL").arg(keys::session(board.id(), token)))
+        .collect();
+    let mut deleted = 0;
+    for reply in client.pipeline(commands).await? {
+        deleted += reply
+            .map_err(podium_redis::Error::Server)?
+            .as_i64()
+            .unwrap_or(0);
+    }
     Ok(deleted > 0)
 }

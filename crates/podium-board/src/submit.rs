@@ -19,6 +19,10 @@ pub enum SubmitOutcome {
     Accepted(Submitted),
     /// A rate limit refused the write; nothing was written and no quota was spent.
     RateLimited(RateLimitResult),
+    /// The session token is unknown, expired or ended; nothing was written.
+    NoSession,
+    /// The session belongs to another player; nothing was written.
+    OtherPlayer,
 }
 
 /// An accepted write, as seen in the board's default (first) period.
@@ -37,12 +41,24 @@ pub struct Submitted {
     pub rate_limit: Option<RateLimitResult>,
 }
 
-/// Applies `score` for `player` to every period the board keeps, after the per-player and
-/// (with `ip`) per-address rate limits. `now_ms` picks the periods, their expiry and the rate
-/// limit windows.
+/// Who vouches for a write.
+#[derive(Debug, Clone, Copy)]
+pub enum Writer<'a> {
+    /// The game server (already authenticated by its key): any player.
+    Server,
+    /// A player session token: only its own player. The script checks it, so a session
+    /// write is still one round trip.
+    Session(&'a str),
+}
+
+/// Applies `score` for `player` to every period the board keeps, after the writer's session
+/// check, the per-player and (with `ip`) per-address rate limits. `now_ms` picks the periods,
+/// their expiry and the rate limit windows.
+#[allow(clippy::too_many_arguments)]
 pub async fn submit_score<T: Transport>(
     client: &Client<T>,
     board: &Board,
+    writer: Writer<'_>,
     player: &PlayerId,
     score: Score,
     name: Option<&DisplayName>,
@@ -82,6 +98,13 @@ pub async fn submit_score<T: Transport>(
     args.push(subjects.len().to_string());
     for (limit, subject) in &subjects {
         push_limit(board, limit, subject, now_ms, &mut keys, &mut args);
+    }
+    match writer {
+        Writer::Server => args.push("server".to_owned()),
+        Writer::Session(token) => {
+            keys.push(keys::session(id, token));
+            args.push("session".to_owned());
+        }
     }
 
     let reply: Value = client
@@ -135,6 +158,11 @@ fn decode(reply: Value) -> Result<SubmitOutcome, BoardError> {
     let what = "the submit script";
     let mut reply = Reply::new(what, reply)?;
     let status = reply.int()?;
+    match status {
+        3 => return Ok(SubmitOutcome::NoSession),
+        4 => return Ok(SubmitOutcome::OtherPlayer),
+        _ => {}
+    }
     let limit = reply.int()?;
     let remaining = reply.int()?;
     let reset = reply.int()?;

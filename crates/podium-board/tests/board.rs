@@ -6,9 +6,9 @@ use std::net::IpAddr;
 
 use futures::future::join_all;
 use podium_board::{
-    BoardError, Entry, Page, SubmitOutcome, Submitted, around, create_session, end_session, player,
-    player_script, range_script, remove_player, remove_script, reset_period, session_player,
-    submit_score, submit_script, top,
+    BoardError, Entry, Page, SubmitOutcome, Submitted, Writer, around, create_session, end_session,
+    player, player_script, range_script, remove_player, remove_script, reset_period,
+    session_player, submit_score, submit_script, top,
 };
 use podium_core::{
     Board, Boards, DisplayName, ErrorCode, MAX_SAFE_INTEGER, Period, PeriodKind, PlayerId,
@@ -67,9 +67,18 @@ impl Stack {
     }
 
     async fn submit(&self, board: &Board, who: &str, score: i64, now_ms: i64) -> SubmitOutcome {
-        submit_score(&self.client, board, &id(who), sc(score), None, None, now_ms)
-            .await
-            .unwrap()
+        submit_score(
+            &self.client,
+            board,
+            Writer::Server,
+            &id(who),
+            sc(score),
+            None,
+            None,
+            now_ms,
+        )
+        .await
+        .unwrap()
     }
 
     async fn accepted(&self, board: &Board, who: &str, score: i64, now_ms: i64) -> Submitted {
@@ -234,7 +243,17 @@ async fn sum_increments_and_refuses_totals_outside_the_safe_range() {
             stack.accepted(&sum, "max", 1, T0).await.score,
             MAX_SAFE_INTEGER
         );
-        let refused = submit_score(&stack.client, &sum, &id("max"), sc(1), None, None, T0).await;
+        let refused = submit_score(
+            &stack.client,
+            &sum,
+            Writer::Server,
+            &id("max"),
+            sc(1),
+            None,
+            None,
+            T0,
+        )
+        .await;
         match refused {
             Err(error @ BoardError::SumOutOfRange { total }) => {
                 assert_eq!(total, MAX_SAFE_INTEGER + 1);
@@ -243,7 +262,17 @@ async fn sum_increments_and_refuses_totals_outside_the_safe_range() {
             other => panic!("{other:?}"),
         }
         stack.accepted(&sum, "min", -MAX_SAFE_INTEGER, T0).await;
-        let refused = submit_score(&stack.client, &sum, &id("min"), sc(-1), None, None, T0).await;
+        let refused = submit_score(
+            &stack.client,
+            &sum,
+            Writer::Server,
+            &id("min"),
+            sc(-1),
+            None,
+            None,
+            T0,
+        )
+        .await;
         assert!(matches!(refused, Err(BoardError::SumOutOfRange { .. })));
         let period = current(&sum, T0);
         let max = player(&stack.client, &sum, &period, &id("max"))
@@ -261,9 +290,18 @@ async fn sum_increments_and_refuses_totals_outside_the_safe_range() {
 async fn scores_outside_the_board_bounds_are_refused() {
     let stack = Stack::start().await;
     let bounded = board(r#"{"id": "bounded", "min_score": 0, "max_score": 100}"#);
-    let refused = submit_score(&stack.client, &bounded, &id("a"), sc(101), None, None, T0)
-        .await
-        .unwrap_err();
+    let refused = submit_score(
+        &stack.client,
+        &bounded,
+        Writer::Server,
+        &id("a"),
+        sc(101),
+        None,
+        None,
+        T0,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::ScoreOutOfRange);
     assert!(stack.top_players(&bounded, T0).await.is_empty());
 }
@@ -431,9 +469,18 @@ async fn concurrent_submits(stack: &Stack, board: &Board, count: usize) -> Vec<S
     let writes = (0..count as i64).map(|n| {
         let (client, alice) = (&stack.client, &alice);
         async move {
-            submit_score(client, board, alice, sc(n), None, None, T0 + 500)
-                .await
-                .unwrap()
+            submit_score(
+                client,
+                board,
+                Writer::Server,
+                alice,
+                sc(n),
+                None,
+                None,
+                T0 + 500,
+            )
+            .await
+            .unwrap()
         }
     });
     join_all(writes).await
@@ -457,7 +504,7 @@ async fn rate_limits_are_exact_under_concurrency_with_both_algorithms() {
             .iter()
             .filter_map(|outcome| match outcome {
                 SubmitOutcome::RateLimited(result) => Some(result),
-                SubmitOutcome::Accepted(_) => None,
+                _ => None,
             })
             .collect();
         assert_eq!(refusals.len(), 90);
@@ -523,6 +570,7 @@ fn rate_result(outcome: SubmitOutcome) -> RateLimitResult {
     match outcome {
         SubmitOutcome::Accepted(submitted) => submitted.rate_limit.unwrap(),
         SubmitOutcome::RateLimited(result) => result,
+        other => panic!("not a rate-limit outcome: {other:?}"),
     }
 }
 
@@ -538,9 +586,18 @@ async fn the_ip_limit_applies_across_players_and_refusals_write_nothing() {
     let write = |who: &'static str, ip: IpAddr| {
         let (client, limited) = (&stack.client, &limited);
         async move {
-            submit_score(client, limited, &id(who), sc(1), None, Some(ip), T0)
-                .await
-                .unwrap()
+            submit_score(
+                client,
+                limited,
+                Writer::Server,
+                &id(who),
+                sc(1),
+                None,
+                Some(ip),
+                T0,
+            )
+            .await
+            .unwrap()
         }
     };
     let first = write("a", ip).await;
@@ -586,6 +643,7 @@ async fn a_write_and_each_read_cost_one_round_trip() {
     submit_score(
         &stack.client,
         &global,
+        Writer::Server,
         &id("alice"),
         sc(1),
         Some(&name),
@@ -605,6 +663,7 @@ async fn a_write_and_each_read_cost_one_round_trip() {
     submit_score(
         &stack.client,
         &global,
+        Writer::Server,
         &id("alice"),
         sc(2),
         Some(&name),
@@ -686,6 +745,7 @@ async fn player_reads_rank_score_name_and_total() {
     submit_score(
         &stack.client,
         &global,
+        Writer::Server,
         &id("alice"),
         sc(5),
         Some(&name),
@@ -729,6 +789,7 @@ async fn odd_and_non_utf8_names_come_back_intact_or_replaced() {
         submit_score(
             &stack.client,
             &names,
+            Writer::Server,
             &who,
             sc(100 - n as i64),
             Some(&name),
@@ -766,6 +827,7 @@ async fn remove_takes_a_player_off_every_period_and_reset_empties_one() {
         submit_score(
             &stack.client,
             &daily,
+            Writer::Server,
             &id("cheat"),
             sc(999),
             Some(&name),
@@ -834,30 +896,44 @@ async fn remove_takes_a_player_off_every_period_and_reset_empties_one() {
 #[tokio::test]
 async fn sessions_store_a_hash_of_the_token_with_a_ttl() {
     let stack = Stack::start().await;
+    let boards = Boards::local_default();
+    let global = boards.get("global").unwrap().id().clone();
     let token = "tok_3q2-secret-VALUE";
     let name = DisplayName::try_from("Alice").unwrap();
-    create_session(&stack.client, &id("alice"), Some(&name), 300, token)
-        .await
-        .unwrap();
-    create_session(&stack.client, &id("bob"), None, 60, "other-token")
+    create_session(
+        &stack.client,
+        &boards,
+        &id("alice"),
+        Some(&name),
+        300,
+        token,
+    )
+    .await
+    .unwrap();
+    create_session(&stack.client, &boards, &id("bob"), None, 60, "other-token")
         .await
         .unwrap();
 
-    let session = session_player(&stack.client, token).await.unwrap().unwrap();
+    let session = session_player(&stack.client, &global, token)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((session.player, session.name), (id("alice"), Some(name)));
-    let bob = session_player(&stack.client, "other-token")
+    let bob = session_player(&stack.client, &global, "other-token")
         .await
         .unwrap()
         .unwrap();
     assert_eq!((bob.player, bob.name), (id("bob"), None));
     assert_eq!(
-        session_player(&stack.client, "unknown").await.unwrap(),
+        session_player(&stack.client, &global, "unknown")
+            .await
+            .unwrap(),
         None
     );
 
     let mut redis = stack.redis().await;
     let ttl: i64 = redis::cmd("TTL")
-        .arg(keys::session(token))
+        .arg(keys::session(&global, token))
         .query_async(&mut redis)
         .await
         .unwrap();
@@ -867,7 +943,7 @@ async fn sessions_store_a_hash_of_the_token_with_a_ttl() {
         .query_async(&mut redis)
         .await
         .unwrap();
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), 2 * boards.len(), "one copy per board");
     for key in all {
         assert!(!key.contains("secret") && !key.contains("tok_"), "{key}");
         let value: Vec<u8> = redis::cmd("GET")
@@ -882,7 +958,92 @@ async fn sessions_store_a_hash_of_the_token_with_a_ttl() {
         );
     }
 
-    assert!(end_session(&stack.client, token).await.unwrap());
-    assert!(!end_session(&stack.client, token).await.unwrap());
-    assert_eq!(session_player(&stack.client, token).await.unwrap(), None);
+    assert!(end_session(&stack.client, &boards, token).await.unwrap());
+    assert!(!end_session(&stack.client, &boards, token).await.unwrap());
+    assert_eq!(
+        session_player(&stack.client, &global, token).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_session_write_is_checked_inside_the_one_round_trip() {
+    let stack = Stack::start().await;
+    let boards = Boards::local_default();
+    let global = boards.get("global").unwrap();
+    let name = DisplayName::try_from("Alice").unwrap();
+    create_session(
+        &stack.client,
+        &boards,
+        &id("alice"),
+        Some(&name),
+        300,
+        "alice-token",
+    )
+    .await
+    .unwrap();
+    let write = async |who: &'static str, token: &'static str| {
+        submit_score(
+            &stack.client,
+            global,
+            Writer::Session(token),
+            &id(who),
+            sc(10),
+            None,
+            None,
+            T0,
+        )
+        .await
+    };
+    // Load the script first (EVALSHA → NOSCRIPT → EVAL); every later write is one EVALSHA.
+    submit_score(
+        &stack.client,
+        global,
+        Writer::Server,
+        &id("warm"),
+        sc(1),
+        None,
+        None,
+        T0,
+    )
+    .await
+    .unwrap();
+    let before = stack.gateway_counts().await;
+    let accepted = write("alice", "alice-token").await.unwrap();
+    let after = stack.gateway_counts().await;
+    assert!(
+        matches!(accepted, SubmitOutcome::Accepted(_)),
+        "{accepted:?}"
+    );
+    assert_eq!(
+        (after.0 - before.0, after.1 - before.1),
+        (1, 1),
+        "one request, one command"
+    );
+    let period = global.current_period(global.default_period(), T0).unwrap();
+    let me = player(&stack.client, global, &period, &id("alice"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(me.name.as_deref(), Some("Alice"), "the session's name");
+
+    assert_eq!(
+        write("bob", "alice-token").await.unwrap(),
+        SubmitOutcome::OtherPlayer
+    );
+    assert_eq!(
+        write("alice", "no-such-token").await.unwrap(),
+        SubmitOutcome::NoSession
+    );
+    end_session(&stack.client, &boards, "alice-token")
+        .await
+        .unwrap();
+    assert_eq!(
+        write("alice", "alice-token").await.unwrap(),
+        SubmitOutcome::NoSession
+    );
+    let bob = player(&stack.client, global, &period, &id("bob"))
+        .await
+        .unwrap();
+    assert_eq!(bob, None, "refused writes wrote nothing");
 }

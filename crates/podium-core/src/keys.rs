@@ -75,12 +75,14 @@ pub fn token_bucket(board: &BoardId, subject: &RateLimitSubject<'_>) -> String {
     format!("{}:rl:tb:{}", hash_tag(board), subject.key_part())
 }
 
-/// A session, keyed by the SHA-256 of its token so that the store never holds a usable token.
-/// `podium:session:<64 hex digits>`.
-pub fn session(token: &str) -> String {
+/// A player session on `board`, keyed by the SHA-256 of its token so that the store never
+/// holds a usable token: `{podium:<board>}:session:<64 hex digits>`.
+///
+/// A session is stored once per board, under the board's hash tag, so that the score-write
+/// script can check it in the same slot, keeping a session write one round trip, on a cluster too.
+pub fn session(board: &BoardId, token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
-    let mut key = String::with_capacity("podium:session:".len() + 64);
-    key.push_str("podium:session:");
+    let mut key = format!("{}:session:", hash_tag(board));
     for byte in digest {
         // Writing to a String cannot fail.
         let _ = write!(key, "{byte:02x}");
@@ -169,10 +171,10 @@ mod tests {
     fn sessions_are_keyed_by_the_tokens_sha256() {
         // SHA-256("abc"), the FIPS 180-2 test vector.
         assert_eq!(
-            session("abc"),
-            "podium:session:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            session(&board("g"), "abc"),
+            "{podium:g}:session:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert!(!session("secret-token").contains("secret-token"));
+        assert!(!session(&board("g"), "secret-token").contains("secret-token"));
     }
 
     #[test]
@@ -190,6 +192,7 @@ mod tests {
                 &global,
                 &RateLimitSubject::Ip("2001:db8::1".parse().unwrap()),
             ),
+            session(&global, "token"),
         ];
         for key in &keys {
             assert_eq!(cluster_hash_part(key), "podium:global", "{key}");
