@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, in order, stopping at the first failing step:
-# formatting, clippy, the Rust tests against Valkey and then Redis, and the node tests under tests/.
-# Run scripts/bootstrap.sh first (npm test does).
+# formatting, clippy, the Rust tests against Valkey and then Redis, the Worker's build, and the node
+# tests under tests/ (tests/worker drives the built Worker in workerd).
+# Run scripts/bootstrap.sh --wasm first (npm test and .ci/run do): without the wasm tools
+# (worker-build, wasm-bindgen) the suite fails rather than skip the Worker's tests.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,9 +66,21 @@ cargo fmt --all --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The Worker crate is empty natively: lint it for the target it is built for.
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  step "cargo clippy -p podium-worker --target wasm32-unknown-unknown -- -D warnings"
+  cargo clippy -p podium-worker --target wasm32-unknown-unknown -- -D warnings
+fi
+
 cargo_test_against valkey
 cargo_test_against redis
 
+if ! command -v worker-build >/dev/null 2>&1 || [[ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen" ]]; then
+  echo "worker-build or wasm-bindgen is missing: run bash scripts/bootstrap.sh --wasm" >&2
+  exit 1
+fi
+step "bash scripts/build-worker.sh"
+bash scripts/build-worker.sh
 mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
 if [[ ${#node_tests[@]} -eq 0 ]]; then
   step "node tests: none found under tests/"

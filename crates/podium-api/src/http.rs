@@ -144,26 +144,52 @@ impl ApiResponse {
     pub(crate) fn cacheable(self, request: &ApiRequest, max_age: u32) -> Self {
         let digest = Sha256::digest(&self.body);
         let etag = format!("\"{}\"", hex(&digest[..12]));
-        let matches = request.header("if-none-match").is_some_and(|tags| {
-            tags.split(',')
-                .any(|tag| tag.trim().trim_start_matches("W/") == etag || tag.trim() == "*")
-        });
-        let response = if matches {
-            Self {
-                status: 304,
-                headers: Vec::new(),
-                body: Vec::new(),
-            }
-        } else {
-            self
-        };
-        response
-            .with_header("etag", etag)
+        self.with_header("etag", etag)
             .with_header("cache-control", format!("public, max-age={max_age}"))
+            .revalidate(request)
+    }
+
+    /// 304 (keeping only `ETag` and `Cache-Control`) when the request's `If-None-Match` names
+    /// this response's ETag; the response unchanged otherwise. Edge caches use it on hits.
+    pub fn revalidate(self, request: &ApiRequest) -> Self {
+        let (Some(tags), Some(etag)) = (request.header("if-none-match"), self.header("etag"))
+        else {
+            return self;
+        };
+        let matches = tags
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag);
+        if self.status != 200 || !matches {
+            return self;
+        }
+        let headers = self
+            .headers
+            .into_iter()
+            .filter(|(name, _)| name == "etag" || name == "cache-control")
+            .collect();
+        Self {
+            status: 304,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    /// Without the headers that depend on the caller's `Origin`, for storing in a cache shared
+    /// by every origin.
+    pub fn without_cors(mut self) -> Self {
+        self.headers.retain(|(name, _)| {
+            !matches!(
+                name.as_str(),
+                "access-control-allow-origin" | "access-control-expose-headers" | "vary"
+            )
+        });
+        self
     }
 
     /// CORS headers for an allowed browser origin; none for others, so the browser refuses.
     pub(crate) fn with_cors(mut self, request: &ApiRequest, allowed: &[String]) -> Self {
+        self = self.without_cors();
         let Some(origin) = request.header("origin") else {
             return self;
         };

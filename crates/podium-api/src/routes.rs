@@ -57,6 +57,12 @@ impl<T: Transport> Api<T> {
         &self.config
     }
 
+    /// `response` with the CORS headers this request's `Origin` gets (none for origins off the
+    /// allow list), replacing any it had: for responses served from an edge cache.
+    pub fn with_cors(&self, request: &ApiRequest, response: ApiResponse) -> ApiResponse {
+        response.with_cors(request, &self.config.cors_origins)
+    }
+
     /// Answers one request. `now_ms` is the current time; `random` are 32 fresh random bytes
     /// from the platform's CSPRNG (used only when a session is created).
     pub async fn handle(&self, request: &ApiRequest, now_ms: i64, random: [u8; 32]) -> ApiResponse {
