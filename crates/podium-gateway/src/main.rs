@@ -100,15 +100,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Handlers go in before the ready line: whoever reads it may signal at once.
+    let (signals, shutdown) = match listen_for_shutdown() {
+        Ok(listening) => listening,
+        Err(error) => {
+            eprintln!("podium-gateway: cannot install signal handlers: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("listening on http://{address}");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     std::thread::spawn(move || {
-        if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            runtime.block_on(shutdown_signal());
-        }
+        signals.block_on(shutdown);
         let _ = stop.send(true);
     });
     match podium_gateway::run_per_core(listeners, config, stopped) {
@@ -123,20 +126,21 @@ fn main() -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return interrupt.await.unwrap_or_default(),
-            };
+/// A small runtime and a future that resolves on SIGINT or SIGTERM, both registered now.
+fn listen_for_shutdown()
+-> std::io::Result<(tokio::runtime::Runtime, impl Future<Output = ()> + Send)> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let _context = runtime.enter();
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let shutdown = async move {
         tokio::select! {
-            _ = interrupt => {},
+            _ = interrupt.recv() => {},
             _ = terminate.recv() => {},
         }
-    }
-    #[cfg(not(unix))]
-    interrupt.await.unwrap_or_default();
+    };
+    Ok((runtime, shutdown))
 }

@@ -89,3 +89,35 @@ async fn prints_its_address_serves_and_stops_on_sigterm_without_logging_secrets(
         );
     }
 }
+
+/// Whoever reads the ready line may signal at once: the handlers must already be in place.
+#[test]
+fn a_signal_right_after_the_ready_line_is_a_graceful_stop() {
+    for _ in 0..10 {
+        let mut child = Command::new(BINARY)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--redis-url",
+                "redis://127.0.0.1:1",
+            ])
+            .env("PODIUM_GATEWAY_TOKEN", "t")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("a ready line");
+        assert!(line.starts_with("listening on "), "{line:?}");
+        let pid = child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        let exit = child.wait().expect("exit");
+        assert!(exit.success(), "{exit}");
+    }
+}
