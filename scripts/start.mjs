@@ -1,7 +1,13 @@
 // `npm start`: builds the gateway in release mode, then runs a local Podium stack in the foreground
-// (a Valkey server and podium-gateway in front of it) until Ctrl-C / SIGTERM.
+// until Ctrl-C / SIGTERM: a Valkey server, podium-gateway in front of it, and the Worker (Podium's
+// product API, worker/) in local workerd through `wrangler dev`, talking to the gateway as its
+// Upstash REST endpoint. The Worker is rebuilt first only when worker/build is older than its
+// sources (scripts/build-worker.sh --if-stale).
 //
 // Environment:
+//   PODIUM_WORKER_PORT              Worker port on 127.0.0.1 (default 8787)
+//   PODIUM_SERVER_KEY               the game-server key for writes and sessions
+//                                   (default podium-dev-server-key, printed)
 //   PODIUM_GATEWAY_PORT             gateway port on 127.0.0.1 (default 8079)
 //   PODIUM_VALKEY_PORT              Valkey port on 127.0.0.1 (default: a free port)
 //   PODIUM_GATEWAY_TOKEN            read-write token (default podium-dev-token)
@@ -12,9 +18,12 @@
 
 import { spawn } from "node:child_process";
 import net from "node:net";
-import { freePort, repoRoot, startGateway, startRedisServer } from "./lib/stack.mjs";
+import { freePort, repoRoot, startGateway, startRedisServer, startWranglerDev } from "./lib/stack.mjs";
 
 const DEFAULT_GATEWAY_PORT = 8079;
+const DEFAULT_WORKER_PORT = 8787;
+const DEV_SERVER_KEY = "podium-dev-server-key";
+const WORKER_READY_TIMEOUT_MS = 60_000;
 const DEV_TOKEN = "podium-dev-token";
 const DEV_READONLY_TOKEN = "podium-dev-readonly-token";
 const HEALTH_TIMEOUT_MS = 15_000;
@@ -26,7 +35,7 @@ class StartError extends Error {}
 /** Services started so far, stopped in reverse order. */
 const running = [];
 let shuttingDown = false;
-let cargoChild;
+let buildChild;
 
 function portFromEnv(name, fallback) {
   const raw = process.env[name];
@@ -59,20 +68,29 @@ function ensurePortFree(port, service, envName) {
   });
 }
 
-function buildGateway() {
-  console.log("Building podium-gateway (release)…");
+/** Runs a build step in the foreground (its output shown); rejects with a StartError on failure. */
+function runBuild(command, args) {
+  const shown = [command, ...args].join(" ");
   return new Promise((resolve, reject) => {
-    cargoChild = spawn("cargo", ["build", "--release", "-p", "podium-gateway"], {
-      cwd: repoRoot(),
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    cargoChild.once("error", (err) => reject(new StartError(`cannot run cargo: ${err.message}`)));
-    cargoChild.once("exit", (code, signal) => {
-      cargoChild = undefined;
+    buildChild = spawn(command, args, { cwd: repoRoot(), stdio: ["ignore", "inherit", "inherit"] });
+    buildChild.once("error", (err) => reject(new StartError(`cannot run ${command}: ${err.message}`)));
+    buildChild.once("exit", (code, signal) => {
+      buildChild = undefined;
       if (code === 0) resolve();
-      else reject(new StartError(`cargo build --release -p podium-gateway failed (${signal ?? `exit code ${code}`})`));
+      else reject(new StartError(`${shown} failed (${signal ?? `exit code ${code}`})`));
     });
   });
+}
+
+function buildGateway() {
+  console.log("Building podium-gateway (release)…");
+  return runBuild("cargo", ["build", "--release", "-p", "podium-gateway"]);
+}
+
+/** The release Worker bundle, skipped when worker/build is newer than its sources. */
+function buildWorker() {
+  console.log("Building the Worker if its sources changed (scripts/build-worker.sh --if-stale)…");
+  return runBuild("bash", ["scripts/build-worker.sh", "--if-stale"]);
 }
 
 async function waitForHealth(gateway) {
@@ -107,7 +125,10 @@ function isAlive(pid) {
 async function stopAll() {
   for (const service of running.splice(0).reverse()) {
     try {
-      await service.handle.stop();
+      const how = await service.handle.stop();
+      if (how?.leftovers?.length) {
+        console.error(`podium: ${service.name} left pids ${how.leftovers.join(", ")} behind; killed them`);
+      }
     } catch (err) {
       console.error(`podium: stopping ${service.name} (pid ${service.handle.pid}): ${err.message}`);
     }
@@ -118,7 +139,7 @@ async function shutdown(code, message) {
   if (shuttingDown) return;
   shuttingDown = true;
   if (message) console.error(message);
-  if (cargoChild) cargoChild.kill("SIGTERM");
+  if (buildChild) buildChild.kill("SIGTERM");
   await stopAll();
   process.exit(code);
 }
@@ -140,7 +161,12 @@ function watchServices() {
 }
 
 async function main() {
+  const workerPort = portFromEnv("PODIUM_WORKER_PORT", DEFAULT_WORKER_PORT);
   const gatewayPort = portFromEnv("PODIUM_GATEWAY_PORT", DEFAULT_GATEWAY_PORT);
+  if (workerPort === gatewayPort) {
+    throw new StartError("PODIUM_WORKER_PORT and PODIUM_GATEWAY_PORT must differ");
+  }
+  const serverKey = process.env.PODIUM_SERVER_KEY || DEV_SERVER_KEY;
   const explicitValkeyPort = portFromEnv("PODIUM_VALKEY_PORT", undefined);
   const token = process.env.PODIUM_GATEWAY_TOKEN || DEV_TOKEN;
   const readOnlyToken = process.env.PODIUM_GATEWAY_READONLY_TOKEN || DEV_READONLY_TOKEN;
@@ -149,10 +175,11 @@ async function main() {
   }
 
   // Check the ports before the (possibly long) build so a clash is reported at once.
+  await ensurePortFree(workerPort, "Worker", "PODIUM_WORKER_PORT");
   await ensurePortFree(gatewayPort, "gateway", "PODIUM_GATEWAY_PORT");
   if (explicitValkeyPort !== undefined) {
-    if (explicitValkeyPort === gatewayPort) {
-      throw new StartError("PODIUM_VALKEY_PORT and PODIUM_GATEWAY_PORT must differ");
+    if (explicitValkeyPort === gatewayPort || explicitValkeyPort === workerPort) {
+      throw new StartError("PODIUM_VALKEY_PORT must differ from PODIUM_GATEWAY_PORT and PODIUM_WORKER_PORT");
     }
     await ensurePortFree(explicitValkeyPort, "Valkey server", "PODIUM_VALKEY_PORT");
   }
@@ -161,7 +188,9 @@ async function main() {
   if (shuttingDown) return;
 
   let valkeyPort = explicitValkeyPort;
-  while (valkeyPort === undefined || valkeyPort === gatewayPort) valkeyPort = await freePort();
+  while (valkeyPort === undefined || valkeyPort === gatewayPort || valkeyPort === workerPort) {
+    valkeyPort = await freePort();
+  }
   const valkey = await startRedisServer({ kind: "valkey", port: valkeyPort });
   running.push({ name: "valkey", handle: valkey });
   if (shuttingDown) return;
@@ -182,14 +211,44 @@ async function main() {
   await waitForHealth(gateway);
   if (shuttingDown) return;
 
+  await buildWorker();
+  if (shuttingDown) return;
+  await ensurePortFree(workerPort, "Worker", "PODIUM_WORKER_PORT");
+  console.log("Starting the Worker in local workerd (wrangler dev)…");
+  let worker;
+  try {
+    worker = await startWranglerDev({
+      port: workerPort,
+      readyTimeoutMs: WORKER_READY_TIMEOUT_MS,
+      // Through a private temporary dotenv file (--env-file), never on the command line.
+      secrets: {
+        UPSTASH_REDIS_REST_URL: gateway.url,
+        UPSTASH_REDIS_REST_TOKEN: token,
+        PODIUM_SERVER_KEY: serverKey,
+      },
+    });
+  } catch (err) {
+    throw new StartError(err.message);
+  }
+  running.push({ name: "worker (wrangler dev)", handle: worker });
+  if (shuttingDown) return;
+
   const tokenNote =
     process.env.PODIUM_GATEWAY_TOKEN ? "from PODIUM_GATEWAY_TOKEN" : `token: ${token}`;
   const readOnlyNote =
     process.env.PODIUM_GATEWAY_READONLY_TOKEN ? "from PODIUM_GATEWAY_READONLY_TOKEN" : readOnlyToken;
-  console.log(`Podium is ready: ${gateway.url}`);
+  const keyNote = process.env.PODIUM_SERVER_KEY
+    ? "server key from PODIUM_SERVER_KEY"
+    : `server key: ${serverKey} (development default; set PODIUM_SERVER_KEY)`;
+  console.log(`Podium is ready: ${worker.url}`);
+  console.log(`  worker   ${worker.url}  (${keyNote}; wrangler dev pid ${worker.pid})`);
   console.log(`  gateway  ${gateway.url}  (${tokenNote}; read-only: ${readOnlyNote})`);
   console.log(`  valkey   ${valkey.url}`);
   console.log("Press Ctrl-C to stop.");
+  // From here on, show the Worker's request log and console output.
+  worker.onOutput((line) => {
+    if (line.trim()) console.log(`worker | ${line}`);
+  });
 }
 
 // Registered before anything starts, so these run before stack.mjs's own last-resort cleanup.

@@ -21,12 +21,15 @@ const RELEASE = process.env.PODIUM_GATEWAY_RELEASE === "1";
 export const WORKER_DIR = path.join(repoRoot(), "worker");
 export const WORKER_SCRIPT = path.join(WORKER_DIR, "build", "index.js");
 // workerd 1.20260426 (wrangler 4.86 on Node 20) refuses later dates; same as worker/wrangler.toml.
-const COMPATIBILITY_DATE = "2026-04-26";
+export const COMPATIBILITY_DATE = "2026-04-26";
 /** Any host works: Miniflare hands the URL to the Worker as is. */
 export const ORIGIN = "http://podium.test";
 
-/** Starts the built Worker in workerd with these bindings (variables and secrets). */
-export async function startWorker(bindings) {
+/**
+ * Starts the built Worker in workerd with these bindings (variables and secrets). `options` are
+ * extra Miniflare options (e.g. `{host: "127.0.0.1", port: 0}` to serve it over HTTP too).
+ */
+export async function startWorker(bindings, options = {}) {
   if (!existsSync(WORKER_SCRIPT)) {
     throw new Error(`${WORKER_SCRIPT} not found: build it first (bash scripts/build-worker.sh)`);
   }
@@ -38,6 +41,7 @@ export async function startWorker(bindings) {
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
     compatibilityDate: COMPATIBILITY_DATE,
     bindings,
+    ...options,
   });
   await mf.ready;
   return mf;
