@@ -20,7 +20,9 @@ use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse};
 use podium_core::{ApiError, ErrorCode};
 use podium_redis::{Client, FetchTransport};
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{Cache, Context, Env, Headers, Method, Request, Response, event, js_sys};
+use worker::{
+    Cache, Context, Env, Headers, Method, Request, Response, ResponseBody, event, js_sys,
+};
 
 /// Variables the Upstash integration sets; the same names work against Podium's gateway.
 const REDIS_URL_VAR: &str = "UPSTASH_REDIS_REST_URL";
@@ -155,11 +157,7 @@ async fn cached_top(
         }
     };
     let fresh = match hit {
-        Some(mut cached) => ApiResponse {
-            status: cached.status_code(),
-            headers: cached.headers().entries().collect(),
-            body: cached.bytes().await?,
-        },
+        Some(cached) => return serve_cached(api, &api_request, cached),
         None => {
             let mut uncached = api_request.clone();
             uncached
@@ -177,11 +175,41 @@ async fn cached_top(
             response
         }
     };
-    let mut response = fresh.revalidate(&api_request);
-    response
-        .headers
-        .retain(|(name, _)| !name.eq_ignore_ascii_case("cf-cache-status"));
-    to_worker_response(api.with_cors(&api_request, response))
+    to_worker_response(api.with_cors(&api_request, fresh.revalidate(&api_request)))
+}
+
+/// A cache hit, answered without copying its body through wasm: the stored body stream is
+/// passed on as is, with the stored headers plus this caller's CORS headers, or a 304.
+fn serve_cached(
+    api: &WorkerApi,
+    request: &ApiRequest,
+    cached: Response,
+) -> worker::Result<Response> {
+    let head = ApiResponse {
+        status: cached.status_code(),
+        headers: cached
+            .headers()
+            .entries()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("cf-cache-status"))
+            .collect(),
+        body: Vec::new(),
+    };
+    let head = api.with_cors(request, head.revalidate(request));
+    if head.status == 304 {
+        return to_worker_response(head);
+    }
+    let headers = Headers::new();
+    for (name, value) in &head.headers {
+        headers.append(name, value)?;
+    }
+    let body = match cached.body() {
+        ResponseBody::Stream(stream) => ResponseBody::Stream(stream.clone()),
+        ResponseBody::Body(bytes) => ResponseBody::Body(bytes.clone()),
+        ResponseBody::Empty => ResponseBody::Empty,
+    };
+    Ok(Response::from_body(body)?
+        .with_status(head.status)
+        .with_headers(headers))
 }
 
 fn is_cacheable(response: &ApiResponse) -> bool {
