@@ -68,8 +68,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 # The Worker crate is empty natively: lint it for the target it is built for.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  step "cargo clippy -p podium-worker --target wasm32-unknown-unknown -- -D warnings"
-  cargo clippy -p podium-worker --target wasm32-unknown-unknown -- -D warnings
+  step "cargo clippy -p podium-worker -p podium-widget --target wasm32-unknown-unknown --all-targets -- -D warnings"
+  cargo clippy -p podium-worker -p podium-widget --target wasm32-unknown-unknown --all-targets -- -D warnings
 fi
 
 cargo_test_against valkey
@@ -81,6 +81,14 @@ if ! command -v worker-build >/dev/null 2>&1 || [[ ! -x "${CARGO_HOME:-$HOME/.ca
 fi
 step "bash scripts/build-worker.sh"
 bash scripts/build-worker.sh
+
+step "bash scripts/build-widget.sh"
+bash scripts/build-widget.sh
+
+step "wasm-pack test --headless --chrome web (the widget's components in Chromium)"
+widget_log="$work_dir/widget-browser.log"
+CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" wasm-pack test --headless --chrome web 2>&1 | tee "$widget_log"
+count_cargo_results "$widget_log"
 mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
 if [[ ${#node_tests[@]} -eq 0 ]]; then
   step "node tests: none found under tests/"

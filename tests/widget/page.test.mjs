@@ -1,0 +1,175 @@
+// The built widget (web/pkg, from scripts/build-widget.sh) on a real page in headless Chromium,
+// against the real stack: Valkey/Redis, the gateway and the built Worker in workerd (served over
+// HTTP by Miniflare). The page is served with a strict CSP (`script-src 'self' 'wasm-unsafe-eval'`).
+// Submits a score with the server key and expects the board to change within one poll interval,
+// then saves a screenshot to tests/output/.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+import { repoRoot, startGateway, startRedisServer } from "../../scripts/lib/stack.mjs";
+import { SERVER_KIND, startWorker, uniquePlayer } from "../worker/harness.mjs";
+
+const PKG = path.join(repoRoot(), "web", "pkg");
+const OUTPUT = path.join(repoRoot(), "tests", "output");
+const CHROMIUM = process.env.PODIUM_CHROMIUM ?? "/usr/bin/chromium";
+const INTERVAL_S = 1;
+const BOARDS = [{ id: "global", title: "Global", order: "higher", policy: "best", periods: ["alltime", "daily"] }];
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; connect-src *";
+const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
+
+const ctx = { serverKey: `server_${Math.random().toString(16).slice(2)}`, errors: [] };
+
+/** A static server for web/pkg under /pkg/ and the test page at /. */
+function startPageServer(page) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname === "/favicon.ico") {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === "/") {
+      res.writeHead(200, { "content-type": "text/html", "content-security-policy": CSP });
+      res.end(page());
+      return;
+    }
+    const file = path.join(PKG, path.normalize(url.pathname.replace(/^\/pkg\//, "")));
+    if (!url.pathname.startsWith("/pkg/") || !file.startsWith(PKG) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// scripts/test.sh builds web/pkg (bash scripts/build-widget.sh) before the node tests.
+before(async () => {
+  if (!existsSync(path.join(PKG, "podium-widget.js"))) {
+    throw new Error("web/pkg is not built: run bash scripts/build-widget.sh");
+  }
+  ctx.pageServer = await startPageServer(
+    () => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Podium widget</title>
+<script type="module" src="/pkg/podium-widget.js"></script></head>
+<body style="max-width:420px;margin:2em auto">
+<podium-leaderboard endpoint="${ctx.apiUrl}" board="global" limit="5" interval="${INTERVAL_S}"
+  player="${ctx.viewer}" title="Global top 5" locale="en-US"></podium-leaderboard>
+</body></html>`,
+  );
+  ctx.pageUrl = `http://127.0.0.1:${ctx.pageServer.address().port}`;
+  ctx.server = await startRedisServer({ kind: SERVER_KIND });
+  ctx.gateway = await startGateway({ redisUrl: ctx.server.url });
+  ctx.mf = await startWorker(
+    {
+      UPSTASH_REDIS_REST_URL: ctx.gateway.url,
+      UPSTASH_REDIS_REST_TOKEN: ctx.gateway.token,
+      PODIUM_SERVER_KEY: ctx.serverKey,
+      PODIUM_BOARDS: JSON.stringify(BOARDS),
+      PODIUM_CORS_ORIGINS: ctx.pageUrl,
+      PODIUM_CACHE_SECONDS: "0",
+    },
+    { host: "127.0.0.1", port: 0 },
+  );
+  ctx.apiUrl = (await ctx.mf.ready).toString().replace(/\/$/, "");
+  ctx.browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await ctx.browser?.close();
+  await ctx.mf?.dispose();
+  await ctx.gateway?.stop();
+  await ctx.server?.stop();
+  await new Promise((resolve) => (ctx.pageServer ? ctx.pageServer.close(resolve) : resolve()));
+});
+
+async function submit(player, score, name) {
+  const res = await fetch(`${ctx.apiUrl}/v1/boards/global/scores`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ctx.serverKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ player, score, name }),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+/** Row texts of the widget's top table: [[player, name, score], …]. */
+function rowsOf(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector("podium-leaderboard")?.shadowRoot;
+    if (!root) return [];
+    return [...root.querySelectorAll("tbody[data-testid=top] tr[data-player]")].map((tr) => [
+      tr.dataset.player,
+      tr.querySelector(".name").textContent,
+      tr.querySelector(".score").textContent,
+    ]);
+  });
+}
+
+test("the element shows the live board and follows a new score within one poll interval", async () => {
+  const [alice, bob, viewer] = [uniquePlayer("alice"), uniquePlayer("bob"), uniquePlayer("viewer")];
+  ctx.viewer = viewer;
+  await submit(alice, 1200, "Alice");
+  await submit(bob, 800, "<img src=x onerror=alert(1)>");
+
+  const page = await ctx.browser.newPage({ viewport: { width: 480, height: 420 } });
+  page.on("pageerror", (error) => ctx.errors.push(error.message));
+  page.on("console", (message) => {
+    // 404s are expected: the viewer's around read before they have a score (player_not_found).
+    if (message.type() === "error" && !message.text().includes("status of 404")) ctx.errors.push(message.text());
+  });
+  page.on("dialog", (dialog) => {
+    ctx.errors.push(`dialog: ${dialog.message()}`);
+    dialog.dismiss();
+  });
+  await page.goto(ctx.pageUrl);
+  await page.waitForFunction(
+    () => document.querySelector("podium-leaderboard")?.shadowRoot?.querySelectorAll("tr[data-player]").length >= 2,
+    null,
+    { timeout: 10_000 },
+  );
+  assert.deepEqual(await rowsOf(page), [
+    [alice, "Alice", "1,200"],
+    [bob, "<img src=x onerror=alert(1)>", "800"],
+  ]);
+
+  await submit(viewer, 1500, "Viewer");
+  const submittedAt = Date.now();
+  await page.waitForFunction(
+    (player) =>
+      document.querySelector("podium-leaderboard").shadowRoot.querySelector("tbody[data-testid=top] tr")?.dataset
+        .player === player,
+    viewer,
+    { timeout: INTERVAL_S * 1000 + 1_000, polling: 50 },
+  );
+  const took = Date.now() - submittedAt;
+  const rows = await rowsOf(page);
+  assert.deepEqual(rows[0], [viewer, "Viewer", "1,500"]);
+  const viewerRow = await page.evaluate(() => {
+    const row = document.querySelector("podium-leaderboard").shadowRoot.querySelector("tr.viewer");
+    return { player: row?.dataset.player, movement: row?.dataset.movement };
+  });
+  assert.deepEqual(viewerRow, { player: viewer, movement: "new" });
+  assert.ok(took <= INTERVAL_S * 1000 + 1_000, `board changed after ${took} ms`);
+
+  mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: path.join(OUTPUT, `widget-${SERVER_KIND}.png`) });
+  assert.deepEqual(ctx.errors, [], "no page errors, CSP violations or dialogs");
+  await page.close();
+});

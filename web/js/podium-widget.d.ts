@@ -1,0 +1,1 @@
+export { mount, WidgetHandle } from "./podium_widget.js";
