@@ -16,9 +16,10 @@
 // Everything it starts is stopped by PID when it stops; if any service dies, the rest are stopped
 // and it exits non-zero.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import { freePort, repoRoot, startGateway, startRedisServer, startWranglerDev } from "./lib/stack.mjs";
+import { startDemoServer, widgetIsStale } from "./lib/demo.mjs";
 
 const DEFAULT_GATEWAY_PORT = 8079;
 const DEFAULT_WORKER_PORT = 8787;
@@ -36,6 +37,7 @@ class StartError extends Error {}
 const running = [];
 let shuttingDown = false;
 let buildChild;
+let demoServer;
 
 function portFromEnv(name, fallback) {
   const raw = process.env[name];
@@ -140,6 +142,7 @@ async function shutdown(code, message) {
   shuttingDown = true;
   if (message) console.error(message);
   if (buildChild) buildChild.kill("SIGTERM");
+  demoServer?.close();
   await stopAll();
   process.exit(code);
 }
@@ -162,6 +165,8 @@ function watchServices() {
 
 async function main() {
   const workerPort = portFromEnv("PODIUM_WORKER_PORT", DEFAULT_WORKER_PORT);
+  // 5173 is the origin worker/wrangler.toml allows for CORS.
+  const demoPort = portFromEnv("PODIUM_DEMO_PORT", 5173);
   const gatewayPort = portFromEnv("PODIUM_GATEWAY_PORT", DEFAULT_GATEWAY_PORT);
   if (workerPort === gatewayPort) {
     throw new StartError("PODIUM_WORKER_PORT and PODIUM_GATEWAY_PORT must differ");
@@ -177,6 +182,7 @@ async function main() {
   // Check the ports before the (possibly long) build so a clash is reported at once.
   await ensurePortFree(workerPort, "Worker", "PODIUM_WORKER_PORT");
   await ensurePortFree(gatewayPort, "gateway", "PODIUM_GATEWAY_PORT");
+  await ensurePortFree(demoPort, "demo page", "PODIUM_DEMO_PORT");
   if (explicitValkeyPort !== undefined) {
     if (explicitValkeyPort === gatewayPort || explicitValkeyPort === workerPort) {
       throw new StartError("PODIUM_VALKEY_PORT must differ from PODIUM_GATEWAY_PORT and PODIUM_WORKER_PORT");
@@ -225,6 +231,8 @@ async function main() {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: token,
         PODIUM_SERVER_KEY: serverKey,
+        // The demo page's origin, whatever PODIUM_DEMO_PORT says.
+        PODIUM_CORS_ORIGINS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}`,
       },
     });
   } catch (err) {
@@ -233,6 +241,20 @@ async function main() {
   running.push({ name: "worker (wrangler dev)", handle: worker });
   if (shuttingDown) return;
 
+  if (widgetIsStale()) {
+    console.log("Building the widget (bash scripts/build-widget.sh)…");
+    const built = spawnSync("bash", ["scripts/build-widget.sh"], { cwd: repoRoot(), stdio: "inherit" });
+    if (built.status !== 0) throw new StartError("the widget did not build (bash scripts/build-widget.sh)");
+  }
+  let demo;
+  try {
+    demo = await startDemoServer({ port: demoPort, workerUrl: worker.url.replace(/\/$/, "") });
+  } catch (err) {
+    throw new StartError(`the demo page cannot listen on ${demoPort}: ${err.message}; set PODIUM_DEMO_PORT to a free port`);
+  }
+  demoServer = demo;
+  const demoUrl = `http://localhost:${demoPort}/`;
+
   const tokenNote =
     process.env.PODIUM_GATEWAY_TOKEN ? "from PODIUM_GATEWAY_TOKEN" : `token: ${token}`;
   const readOnlyNote =
@@ -240,7 +262,8 @@ async function main() {
   const keyNote = process.env.PODIUM_SERVER_KEY
     ? "server key from PODIUM_SERVER_KEY"
     : `server key: ${serverKey} (development default; set PODIUM_SERVER_KEY)`;
-  console.log(`Podium is ready: ${worker.url}`);
+  console.log(`Podium is ready: ${demoUrl}`);
+  console.log(`  demo     ${demoUrl}  (the widget, live)`);
   console.log(`  worker   ${worker.url}  (${keyNote}; wrangler dev pid ${worker.pid})`);
   console.log(`  gateway  ${gateway.url}  (${tokenNote}; read-only: ${readOnlyNote})`);
   console.log(`  valkey   ${valkey.url}`);
