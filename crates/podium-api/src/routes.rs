@@ -169,13 +169,7 @@ impl<T: Transport> Api<T> {
         let page = podium_board::top(&self.client, board, &period, limit, offset, ties_shared)
             .await
             .map_err(board_error)?;
-        let body = json!({
-            "board": board.id().as_str(),
-            "period": period_json(&period),
-            "resets_at": period.end_ms(),
-            "total": page.total,
-            "entries": entries_json(&page),
-        });
+        let body = page_json(board, &period, &page);
         Ok(ApiResponse::json(200, &body).cacheable(request, self.config.cache_seconds))
     }
 
@@ -211,14 +205,8 @@ impl<T: Transport> Api<T> {
             .await
             .map_err(board_error)?
             .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
-        let body = json!({
-            "board": board.id().as_str(),
-            "period": period_json(&period),
-            "resets_at": period.end_ms(),
-            "player": player.as_str(),
-            "total": page.total,
-            "entries": entries_json(&page),
-        });
+        let mut body = page_json(board, &period, &page);
+        body["player"] = json!(player.as_str());
         Ok(ApiResponse::json(200, &body))
     }
 
@@ -551,6 +539,17 @@ fn board_error(error: BoardError) -> ApiError {
 
 fn period_json(period: &Period) -> Value {
     json!({ "period": period.kind().as_str(), "id": period.id() })
+}
+
+/// A page of a board: `{board, period, resets_at, total, entries}`.
+fn page_json(board: &Board, period: &Period, page: &Page) -> Value {
+    json!({
+        "board": board.id().as_str(),
+        "period": period_json(period),
+        "resets_at": period.end_ms(),
+        "total": page.total,
+        "entries": entries_json(page),
+    })
 }
 
 fn entries_json(page: &Page) -> Vec<Value> {
