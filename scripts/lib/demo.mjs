@@ -42,8 +42,12 @@ function page(workerUrl) {
 </body></html>`;
 }
 
-/** Serves the demo on 127.0.0.1:port; resolves to the http.Server once listening. */
-export function startDemoServer({ port, workerUrl }) {
+/**
+ * Serves web/pkg under /pkg/ and `html()` at / (with the widget's strict CSP) on 127.0.0.1:port
+ * (0: a free port); resolves to the http.Server once listening. Used by `npm start` and the
+ * widget's page test.
+ */
+export function startWidgetPage({ port = 0, html }) {
   const pkg = path.join(repoRoot(), "web", "pkg");
   const server = createServer((req, res) => {
     const url = new URL(req.url, "http://demo");
@@ -53,7 +57,7 @@ export function startDemoServer({ port, workerUrl }) {
     }
     if (url.pathname === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-security-policy": CSP });
-      res.end(page(workerUrl));
+      res.end(html());
       return;
     }
     const file = path.join(pkg, path.normalize(url.pathname.replace(/^\/pkg\//, "")));
@@ -68,4 +72,9 @@ export function startDemoServer({ port, workerUrl }) {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve(server));
   });
+}
+
+/** The `npm start` demo page against the Worker at `workerUrl`. */
+export function startDemoServer({ port, workerUrl }) {
+  return startWidgetPage({ port, html: () => page(workerUrl) });
 }

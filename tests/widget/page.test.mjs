@@ -5,13 +5,13 @@
 // then saves a screenshot to tests/output/.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
+import { startWidgetPage } from "../../scripts/lib/demo.mjs";
 import { repoRoot, startGateway, startRedisServer } from "../../scripts/lib/stack.mjs";
 import { SERVER_KIND, startWorker, uniquePlayer } from "../worker/harness.mjs";
 
@@ -20,49 +20,23 @@ const OUTPUT = path.join(repoRoot(), "tests", "output");
 const CHROMIUM = process.env.PODIUM_CHROMIUM ?? "/usr/bin/chromium";
 const INTERVAL_S = 1;
 const BOARDS = [{ id: "global", title: "Global", order: "higher", policy: "best", periods: ["alltime", "daily"] }];
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; connect-src *";
-const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
 
 const ctx = { serverKey: `server_${Math.random().toString(16).slice(2)}`, errors: [] };
-
-/** A static server for web/pkg under /pkg/ and the test page at /. */
-function startPageServer(page) {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, "http://x");
-    if (url.pathname === "/favicon.ico") {
-      res.writeHead(204).end();
-      return;
-    }
-    if (url.pathname === "/") {
-      res.writeHead(200, { "content-type": "text/html", "content-security-policy": CSP });
-      res.end(page());
-      return;
-    }
-    const file = path.join(PKG, path.normalize(url.pathname.replace(/^\/pkg\//, "")));
-    if (!url.pathname.startsWith("/pkg/") || !file.startsWith(PKG) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
 
 // scripts/test.sh builds web/pkg (bash scripts/build-widget.sh) before the node tests.
 before(async () => {
   if (!existsSync(path.join(PKG, "podium-widget.js"))) {
     throw new Error("web/pkg is not built: run bash scripts/build-widget.sh");
   }
-  ctx.pageServer = await startPageServer(
-    () => `<!doctype html>
+  ctx.pageServer = await startWidgetPage({
+    html: () => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Podium widget</title>
 <script type="module" src="/pkg/podium-widget.js"></script></head>
 <body style="max-width:420px;margin:2em auto">
 <podium-leaderboard endpoint="${ctx.apiUrl}" board="global" limit="5" interval="${INTERVAL_S}"
   player="${ctx.viewer}" title="Global top 5" locale="en-US"></podium-leaderboard>
 </body></html>`,
-  );
+  });
   ctx.pageUrl = `http://127.0.0.1:${ctx.pageServer.address().port}`;
   ctx.server = await startRedisServer({ kind: SERVER_KIND });
   ctx.gateway = await startGateway({ redisUrl: ctx.server.url });
