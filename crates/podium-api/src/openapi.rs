@@ -36,14 +36,14 @@ pub fn openapi_json() -> Value {
             }},
             "/v1/boards/{board}/players/{player}": {
                 "get": {"operationId": "playerRank", "parameters": [board, player, period, at],
-                    "responses": {"200": ok("The player's standing.", "PlayerRank"), "404": error("Unknown board or player_not_found.")}},
+                    "responses": {"200": ok("The player's standing, with an ETag.", "PlayerRank"), "304": {"description": "Not modified (If-None-Match)."}, "404": error("Unknown board or player_not_found.")}},
                 "delete": {"operationId": "removePlayer", "security": bearer, "parameters": [board, player],
                     "responses": {"204": {"description": "Removed from every period."}, "401": error("No server key."), "403": error("A session cannot moderate."), "404": error("Unknown board or player.")}}
             },
             "/v1/boards/{board}/players/{player}/around": {"get": {
                 "operationId": "around",
                 "parameters": [board, player, period, at, {"name": "radius", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 50, "default": 5}}],
-                "responses": {"200": ok("The neighbours, shifted at the edges.", "Page"), "404": error("Unknown board or player_not_found.")}
+                "responses": {"200": ok("The neighbours, shifted at the edges, with an ETag.", "Page"), "304": {"description": "Not modified (If-None-Match)."}, "404": error("Unknown board or player_not_found.")}
             }},
             "/v1/boards/{board}/scores": {"post": {
                 "operationId": "submitScore", "security": bearer, "parameters": [board],

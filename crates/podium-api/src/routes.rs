@@ -187,7 +187,9 @@ impl<T: Transport> Api<T> {
             .await
             .map_err(board_error)?
             .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
-        Ok(ApiResponse::json(200, &player_json(board, &period, &rank)))
+        let body = player_json(board, &period, &rank);
+        // Live (max-age 0: a player sees their own write at once), but an unchanged answer is a 304.
+        Ok(ApiResponse::json(200, &body).cacheable(request, 0))
     }
 
     async fn around(
@@ -207,7 +209,9 @@ impl<T: Transport> Api<T> {
             .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
         let mut body = page_json(board, &period, &page);
         body["player"] = json!(player.as_str());
-        Ok(ApiResponse::json(200, &body))
+        // Polled by the widget for the viewer's pinned row: live like the player read, and an
+        // unchanged neighbourhood is a 304.
+        Ok(ApiResponse::json(200, &body).cacheable(request, 0))
     }
 
     async fn create_session(&self, request: &ApiRequest, random: [u8; 32]) -> Handled {

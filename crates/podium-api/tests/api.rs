@@ -478,6 +478,57 @@ async fn top_reads_carry_etags_and_cors_follows_the_allow_list() {
 }
 
 #[tokio::test]
+async fn around_and_player_reads_carry_etags_too() {
+    let stack = Stack::start().await;
+    for (player, score) in [("a", 30), ("b", 20), ("c", 10)] {
+        stack
+            .submit("global", json!({"player": player, "score": score}))
+            .await;
+    }
+    for path in [
+        "/v1/boards/global/players/b/around?radius=1",
+        "/v1/boards/global/players/b",
+    ] {
+        let (status, _, first) = stack.send(get(path)).await;
+        assert_eq!(status, 200, "{path}");
+        let etag = first.header("etag").expect("an ETag").to_owned();
+        assert_eq!(
+            first.header("cache-control"),
+            Some("public, max-age=0"),
+            "live: {path}"
+        );
+        let (status, _, second) = stack
+            .send(get(path).with_header("if-none-match", &etag))
+            .await;
+        assert_eq!((status, second.body.len()), (304, 0), "{path}");
+        assert_eq!(second.header("etag"), Some(etag.as_str()), "{path}");
+        let (status, _, _) = stack
+            .send(get(path).with_header("if-none-match", "\"stale\""))
+            .await;
+        assert_eq!(status, 200, "{path}: another tag gets the page");
+    }
+
+    // A change next to the player (not to the player) is a new page for around.
+    let around = "/v1/boards/global/players/b/around?radius=1";
+    let (_, _, before) = stack.send(get(around)).await;
+    let etag = before.header("etag").expect("an ETag").to_owned();
+    stack
+        .submit("global", json!({"player": "c", "score": 15}))
+        .await;
+    let (status, body, _) = stack
+        .send(get(around).with_header("if-none-match", &etag))
+        .await;
+    assert_eq!(status, 200, "the neighbourhood changed");
+    assert_eq!(body["entries"][2]["score"], 15);
+
+    // Not ranked: still a 404 with its code, never a 304.
+    let (status, body, _) = stack
+        .send(get("/v1/boards/global/players/nobody/around").with_header("if-none-match", "*"))
+        .await;
+    assert_eq!((status, code(&body)), (404, "player_not_found"));
+}
+
+#[tokio::test]
 async fn sum_boards_add_up() {
     let stack = Stack::start().await;
     for _ in 0..3 {
