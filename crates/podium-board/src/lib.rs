@@ -7,7 +7,8 @@
 //! Layout:
 //! - `script`: the Lua scripts (`lua/*.lua`) and their SHA-1s; [`submit_script`] is the one
 //!   atomic score write.
-//! - `submit`: [`submit_score`]: rate limits, policy, tie-break and name in one round trip.
+//! - `submit`: [`submit_score`]: rate limits, policy, tie-break and name in one round trip;
+//!   [`SubmitCall`] and [`decode_submit_reply`] for tools that pipeline many writes.
 //! - `reads`: [`top`], [`player`] and [`around`], each one round trip.
 //! - `moderation`: [`remove_player`] and [`reset_period`].
 //! - `session`: [`create_session`], [`session_player`], [`end_session`], keyed by the token's
@@ -28,4 +29,4 @@ pub use moderation::{remove_player, reset_period, retained_periods};
 pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
 pub use script::{player_script, range_script, remove_script, submit_script};
 pub use session::{Session, create_session, end_session, session_player};
-pub use submit::{SubmitOutcome, Submitted, Writer, submit_score};
+pub use submit::{SubmitCall, SubmitOutcome, Submitted, Writer, decode_submit_reply, submit_score};

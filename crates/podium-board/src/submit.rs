@@ -65,52 +65,78 @@ pub async fn submit_score<T: Transport>(
     ip: Option<IpAddr>,
     now_ms: i64,
 ) -> Result<SubmitOutcome, BoardError> {
-    board.bounds().check(score)?;
-    let id = board.id();
-    let mut keys = vec![keys::sequence(id), keys::names(id)];
-    let mut args = vec![
-        now_ms.to_string(),
-        player.to_string(),
-        score.to_string(),
-        board.policy().as_str().to_owned(),
-        board.order().as_str().to_owned(),
-        name.map(|name| name.to_string()).unwrap_or_default(),
-        board.periods().len().to_string(),
-    ];
-    for &kind in board.periods() {
-        let period = board.current_period(kind, now_ms)?;
-        keys.push(keys::scores(id, &period));
-        keys.push(keys::members(id, &period));
-        let expires_at = board.expires_at_ms(&period)?.unwrap_or(0);
-        args.push(expires_at.to_string());
-    }
-    let limits = board.rate_limits();
-    let subjects = [
-        limits
-            .player
-            .map(|limit| (limit, RateLimitSubject::Player(player))),
-        limits
-            .ip
-            .zip(ip)
-            .map(|(limit, ip)| (limit, RateLimitSubject::Ip(ip))),
-    ];
-    let subjects: Vec<_> = subjects.into_iter().flatten().collect();
-    args.push(subjects.len().to_string());
-    for (limit, subject) in &subjects {
-        push_limit(board, limit, subject, now_ms, &mut keys, &mut args);
-    }
-    match writer {
-        Writer::Server => args.push("server".to_owned()),
-        Writer::Session(token) => {
-            keys.push(keys::session(id, token));
-            args.push("session".to_owned());
-        }
-    }
-
+    let call = SubmitCall::new(board, writer, player, score, name, ip, now_ms)?;
     let reply: Value = client
-        .evalsha_or_eval(submit_script(), &keys, &args)
+        .evalsha_or_eval(submit_script(), &call.keys, &call.args)
         .await?;
-    decode(reply)
+    decode_submit_reply(reply)
+}
+
+/// The keys and arguments of one run of [`submit_script`](crate::submit_script), built exactly as
+/// [`submit_score`] sends them. Tools that write many scores (the seeder) pipeline these as
+/// `EVALSHA` and decode each reply with [`decode_submit_reply`], so they share the key layout and
+/// the write rules instead of copying them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitCall {
+    pub keys: Vec<String>,
+    pub args: Vec<String>,
+}
+
+impl SubmitCall {
+    /// See [`submit_score`] for the arguments; fails on a score outside the board's bounds.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        board: &Board,
+        writer: Writer<'_>,
+        player: &PlayerId,
+        score: Score,
+        name: Option<&DisplayName>,
+        ip: Option<IpAddr>,
+        now_ms: i64,
+    ) -> Result<Self, BoardError> {
+        board.bounds().check(score)?;
+        let id = board.id();
+        let mut keys = vec![keys::sequence(id), keys::names(id)];
+        let mut args = vec![
+            now_ms.to_string(),
+            player.to_string(),
+            score.to_string(),
+            board.policy().as_str().to_owned(),
+            board.order().as_str().to_owned(),
+            name.map(|name| name.to_string()).unwrap_or_default(),
+            board.periods().len().to_string(),
+        ];
+        for &kind in board.periods() {
+            let period = board.current_period(kind, now_ms)?;
+            keys.push(keys::scores(id, &period));
+            keys.push(keys::members(id, &period));
+            let expires_at = board.expires_at_ms(&period)?.unwrap_or(0);
+            args.push(expires_at.to_string());
+        }
+        let limits = board.rate_limits();
+        let subjects = [
+            limits
+                .player
+                .map(|limit| (limit, RateLimitSubject::Player(player))),
+            limits
+                .ip
+                .zip(ip)
+                .map(|(limit, ip)| (limit, RateLimitSubject::Ip(ip))),
+        ];
+        let subjects: Vec<_> = subjects.into_iter().flatten().collect();
+        args.push(subjects.len().to_string());
+        for (limit, subject) in &subjects {
+            push_limit(board, limit, subject, now_ms, &mut keys, &mut args);
+        }
+        match writer {
+            Writer::Server => args.push("server".to_owned()),
+            Writer::Session(token) => {
+                keys.push(keys::session(id, token));
+                args.push("session".to_owned());
+            }
+        }
+        Ok(Self { keys, args })
+    }
 }
 
 /// The keys and four arguments of one limit, as `lua/submit.lua` reads them.
@@ -154,7 +180,8 @@ fn push_limit(
     }
 }
 
-fn decode(reply: Value) -> Result<SubmitOutcome, BoardError> {
+/// What [`submit_script`](crate::submit_script) answered, as [`submit_score`] returns it.
+pub fn decode_submit_reply(reply: Value) -> Result<SubmitOutcome, BoardError> {
     let what = "the submit script";
     let mut reply = Reply::new(what, reply)?;
     let status = reply.int()?;
