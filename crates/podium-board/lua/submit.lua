@@ -92,7 +92,8 @@ for i = 1, limit_count do
     local stored = redis.call('HMGET', l.key, 'tokens', 'refilled_at')
     local tokens, refilled_at = capacity, now
     if stored[1] and stored[2] then
-      tokens, refilled_at = tonumber(stored[1]), tonumber(stored[2])
+      -- At most the capacity: it may have been lowered since the bucket was stored.
+      tokens, refilled_at = math.min(tonumber(stored[1]), capacity), tonumber(stored[2])
     end
     if now >= refilled_at + interval then
       local refills = math.floor((now - refilled_at) / interval)

@@ -12,7 +12,7 @@ use podium_board::{
 };
 use podium_core::{
     Board, Boards, DisplayName, ErrorCode, MAX_SAFE_INTEGER, Period, PeriodKind, PlayerId,
-    RateLimitResult, Score, SlidingWindow, SlidingWindowState, TokenBucket, keys,
+    RateLimitResult, Score, SlidingWindow, SlidingWindowState, TokenBucket, TokenBucketState, keys,
 };
 use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway, http_client};
@@ -564,6 +564,34 @@ async fn the_script_agrees_with_the_rate_limit_model() {
             "tb at {offset}"
         );
     }
+}
+
+/// A bucket stored under a larger capacity holds at most the new one, as in podium-core's model
+/// (whose property tests found the model underflowing there). Without the clamp the script
+/// reported more remaining requests than the limit and then stored a negative expiry, deleting
+/// the bucket: the next request found it full again.
+#[tokio::test]
+async fn a_lowered_bucket_capacity_clamps_the_stored_tokens() {
+    let stack = Stack::start().await;
+    let wide = board(
+        r#"{"id": "m-tb-low", "rate_limits": {"player": {"limit": 5, "window_seconds": 5, "algorithm": "token_bucket"}}}"#,
+    );
+    assert!(rate_result(stack.submit(&wide, "p", 1, T0).await).success);
+    let narrow = board(
+        r#"{"id": "m-tb-low", "rate_limits": {"player": {"limit": 1, "window_seconds": 5, "algorithm": "token_bucket"}}}"#,
+    );
+    let stored = TokenBucketState {
+        tokens: 4,
+        refilled_at_ms: T0,
+    };
+    let model = TokenBucket::new(1, 1, 5_000)
+        .unwrap()
+        .check(Some(stored), T0 + 1);
+    let result = rate_result(stack.submit(&narrow, "p", 2, T0 + 1).await);
+    assert_eq!(result, model.result);
+    assert_eq!((result.success, result.remaining), (true, 0));
+    let next = rate_result(stack.submit(&narrow, "p", 3, T0 + 2).await);
+    assert!(!next.success, "the bucket is empty until its refill");
 }
 
 fn rate_result(outcome: SubmitOutcome) -> RateLimitResult {

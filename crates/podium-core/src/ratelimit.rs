@@ -421,6 +421,9 @@ impl TokenBucket {
             tokens: self.capacity,
             refilled_at_ms: now_ms,
         });
+        // The stored count may exceed a capacity lowered since it was written (the key does not
+        // name the capacity): the bucket holds at most what it may hold now.
+        tokens = tokens.min(self.capacity);
         if now_ms >= refilled_at_ms + self.refill_interval_ms {
             let refills = (now_ms - refilled_at_ms) / self.refill_interval_ms;
             let refilled =
@@ -923,6 +926,23 @@ mod tests {
         assert_eq!(cache.blocked_until("player:bob", T0), None);
         assert_eq!(cache.blocked_until("player:alice", T0 + 1_000), None);
         assert!(cache.is_empty(), "expired entries are dropped when seen");
+    }
+
+    /// Found by the property tests (tests/properties.rs): a bucket stored with 9 tokens and read
+    /// after its capacity was lowered to 1, before a refill, underflowed `capacity - tokens`.
+    #[test]
+    fn a_bucket_stored_above_a_lowered_capacity_is_clamped() {
+        let bucket = TokenBucket::new(1, 1, 1_000).unwrap();
+        let stored = TokenBucketState {
+            tokens: 9,
+            refilled_at_ms: T0,
+        };
+        let first = bucket.check(Some(stored), T0);
+        assert!(first.result.success);
+        assert_eq!(first.result.remaining, 0);
+        assert_eq!(first.state.tokens, 0);
+        assert_eq!(first.expire_after_ms, 1_000);
+        assert!(!bucket.check(Some(first.state), T0 + 1).result.success);
     }
 
     #[test]
