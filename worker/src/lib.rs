@@ -20,9 +20,14 @@ use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse};
 use podium_core::{ApiError, ErrorCode};
 use podium_redis::{Client, FetchTransport};
 use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::{
-    Cache, Context, Env, Headers, Method, Request, Response, ResponseBody, event, js_sys,
-};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::worker_sys::ext::CacheStorageExt;
+use worker::{Context, Env, event, js_sys};
+
+// The Workers runtime's own types: the handler takes and returns them as they are, since
+// `worker::Request` reads the request's `cf` object and `worker::Response` its body stream on
+// every request, work this Worker never needs (a fifth of a cached read's CPU time).
+use web_sys::{Cache, Headers, Request, Response, ResponseInit, WorkerGlobalScope};
 
 /// Variables the Upstash integration sets; the same names work against Podium's gateway.
 const REDIS_URL_VAR: &str = "UPSTASH_REDIS_REST_URL";
@@ -37,20 +42,20 @@ thread_local! {
 }
 
 #[event(fetch)]
-async fn fetch(mut request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let api = match api(&env) {
         Ok(api) => api,
         Err(error) => {
             worker::console_error!("podium: configuration error: {}", error.message);
-            return to_worker_response(ApiResponse::error(&error));
+            return to_js_response(&ApiResponse::error(&error));
         }
     };
-    let api_request = to_api_request(&mut request).await?;
+    let api_request = to_api_request(&request).await?;
     if is_top_read(&api_request) && api.config().cache_seconds > 0 {
         cached_top(&api, &request, api_request, &ctx).await
     } else {
         let response = api.handle(&api_request, now_ms(), random_bytes()?).await;
-        to_worker_response(response)
+        to_js_response(&response)
     }
 }
 
@@ -92,38 +97,48 @@ fn env_string(env: &Env, name: &str) -> Option<String> {
     js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
-async fn to_api_request(request: &mut Request) -> worker::Result<ApiRequest> {
-    let url = request.url()?;
-    let mut api_request = ApiRequest::new(request.method().as_ref(), url.path());
-    api_request.query = url.query().map(str::to_owned);
-    api_request.headers = request
-        .headers()
-        .entries()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value))
-        .collect();
+async fn to_api_request(request: &Request) -> worker::Result<ApiRequest> {
+    let method = request.method();
+    let url = request.url();
+    let mut api_request = ApiRequest::new(&method, path_and_query(&url));
+    let headers = request.headers();
+    for name in ApiRequest::HEADERS {
+        if let Some(value) = headers.get(name)? {
+            api_request.headers.push((name.to_owned(), value));
+        }
+    }
     api_request.client_ip = api_request
         .header("cf-connecting-ip")
         .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        api_request.body = request.bytes().await?;
+    if method != "GET" && method != "HEAD" {
+        let buffer = JsFuture::from(request.array_buffer()?).await?;
+        api_request.body = js_sys::Uint8Array::new(&buffer).to_vec();
     }
     Ok(api_request)
 }
 
-fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
-    let headers = Headers::new();
+/// The path and query of an absolute URL as the runtime hands it over (already parsed and
+/// normalised by it), without the fragment.
+fn path_and_query(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
+    path.split_once('#').map_or(path, |(before, _)| before)
+}
+
+fn to_js_response(response: &ApiResponse) -> worker::Result<Response> {
+    let headers = Headers::new()?;
     for (name, value) in &response.headers {
         headers.append(name, value)?;
     }
-    let builder = Response::builder()
-        .with_status(response.status)
-        .with_headers(headers);
+    let init = ResponseInit::new();
+    init.set_status(response.status);
+    init.set_headers(&headers);
     // 204 and 304 must not carry a body at all, not even an empty one.
-    Ok(if response.body.is_empty() {
-        builder.empty()
-    } else {
-        builder.fixed(response.body)
-    })
+    let body = (!response.body.is_empty()).then(|| js_sys::Uint8Array::from(&response.body[..]));
+    Ok(Response::new_with_opt_buffer_source_and_init(
+        body.as_ref().map(|body| body.as_ref()),
+        &init,
+    )?)
 }
 
 /// `GET /v1/boards/{board}/top`: the one read shared by every viewer of a board.
@@ -146,36 +161,39 @@ async fn cached_top(
     api_request: ApiRequest,
     ctx: &Context,
 ) -> worker::Result<Response> {
-    let cache = Cache::default();
-    let key = request.url()?.to_string();
+    let cache = default_cache()?;
+    let key = request.url();
 
-    let hit = match cache.get(key.as_str(), false).await {
-        Ok(hit) => hit,
+    let hit = match JsFuture::from(cache.match_with_str(&key)).await {
+        Ok(hit) => hit.dyn_into::<Response>().ok(),
         Err(error) => {
-            worker::console_warn!("podium: cache lookup failed: {error}");
+            worker::console_warn!("podium: cache lookup failed: {error:?}");
             None
         }
     };
-    let fresh = match hit {
-        Some(cached) => return serve_cached(api, &api_request, cached),
-        None => {
-            let mut uncached = api_request.clone();
-            uncached
-                .headers
-                .retain(|(name, _)| !name.eq_ignore_ascii_case("if-none-match"));
-            let response = api.handle(&uncached, now_ms(), [0; 32]).await;
-            if is_cacheable(&response) {
-                let stored = to_worker_response(response.clone().without_cors())?;
-                ctx.wait_until(async move {
-                    if let Err(error) = cache.put(key.as_str(), stored).await {
-                        worker::console_warn!("podium: cache put failed: {error}");
-                    }
-                });
+    if let Some(cached) = hit {
+        return serve_cached(api, &api_request, &cached);
+    }
+    let mut uncached = api_request.clone();
+    uncached
+        .headers
+        .retain(|(name, _)| !name.eq_ignore_ascii_case("if-none-match"));
+    let fresh = api.handle(&uncached, now_ms(), [0; 32]).await;
+    if is_cacheable(&fresh) {
+        let stored = to_js_response(&fresh.clone().without_cors())?;
+        let put = JsFuture::from(cache.put_with_str(&key, &stored));
+        ctx.wait_until(async move {
+            if let Err(error) = put.await {
+                worker::console_warn!("podium: cache put failed: {error:?}");
             }
-            response
-        }
-    };
-    to_worker_response(api.with_cors(&api_request, fresh.revalidate(&api_request)))
+        });
+    }
+    to_js_response(&api.with_cors(&api_request, fresh.revalidate(&api_request)))
+}
+
+fn default_cache() -> worker::Result<Cache> {
+    let scope: WorkerGlobalScope = js_sys::global().unchecked_into();
+    Ok(scope.caches()?.default())
 }
 
 /// A cache hit, answered without copying its body through wasm: the stored body stream is
@@ -183,33 +201,37 @@ async fn cached_top(
 fn serve_cached(
     api: &WorkerApi,
     request: &ApiRequest,
-    cached: Response,
+    cached: &Response,
 ) -> worker::Result<Response> {
-    let head = ApiResponse {
-        status: cached.status_code(),
-        headers: cached
-            .headers()
-            .entries()
-            .filter(|(name, _)| !name.eq_ignore_ascii_case("cf-cache-status"))
-            .collect(),
+    let stored = cached.headers();
+    // Only what `revalidate` looks at crosses into wasm; the rest of the headers stay in JS.
+    let mut head = ApiResponse {
+        status: cached.status(),
+        headers: Vec::new(),
         body: Vec::new(),
     };
-    let head = api.with_cors(request, head.revalidate(request));
-    if head.status == 304 {
-        return to_worker_response(head);
+    for name in ["etag", "cache-control"] {
+        if let Some(value) = stored.get(name)? {
+            head.headers.push((name.to_owned(), value));
+        }
     }
-    let headers = Headers::new();
-    for (name, value) in &head.headers {
+    let head = head.revalidate(request);
+    if head.status == 304 {
+        return to_js_response(&api.with_cors(request, head));
+    }
+    let headers = Headers::new_with_headers(&stored)?;
+    headers.delete("cf-cache-status")?;
+    let cors = api.with_cors(request, ApiResponse::no_content());
+    for (name, value) in &cors.headers {
         headers.append(name, value)?;
     }
-    let body = match cached.body() {
-        ResponseBody::Stream(stream) => ResponseBody::Stream(stream.clone()),
-        ResponseBody::Body(bytes) => ResponseBody::Body(bytes.clone()),
-        ResponseBody::Empty => ResponseBody::Empty,
-    };
-    Ok(Response::from_body(body)?
-        .with_status(head.status)
-        .with_headers(headers))
+    let init = ResponseInit::new();
+    init.set_status(head.status);
+    init.set_headers(&headers);
+    Ok(Response::new_with_opt_readable_stream_and_init(
+        cached.body().as_ref(),
+        &init,
+    )?)
 }
 
 fn is_cacheable(response: &ApiResponse) -> bool {

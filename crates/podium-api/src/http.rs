@@ -20,6 +20,16 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
+    /// Every request header the API reads. A runtime may copy just these (the Worker does: each
+    /// header is a call across the wasm boundary); debug builds check that no other is read.
+    pub const HEADERS: [&'static str; 5] = [
+        "authorization",
+        "cf-connecting-ip",
+        "content-type",
+        "if-none-match",
+        "origin",
+    ];
+
     pub fn new(method: &str, path_and_query: &str) -> Self {
         let (path, query) = match path_and_query.split_once('?') {
             Some((path, query)) => (path, Some(query.to_owned())),
@@ -34,6 +44,10 @@ impl ApiRequest {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
+        debug_assert!(
+            Self::HEADERS.contains(&name),
+            "ApiRequest::HEADERS must list {name:?}"
+        );
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))

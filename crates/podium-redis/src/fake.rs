@@ -37,7 +37,6 @@ impl FakeTransport {
     pub(crate) fn reply(self, status: u16, body: &str) -> Self {
         self.replies.borrow_mut().push_back(Ok(HttpResponse {
             status,
-            headers: Vec::new(),
             body: body.as_bytes().to_vec(),
         }));
         self

@@ -47,17 +47,9 @@ impl Transport for ReqwestTransport {
         async move {
             let response = request.send().await.map_err(|e| chain(&e))?;
             let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
-                .filter_map(|(name, value)| {
-                    Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-                })
-                .collect();
             let body = response.bytes().await.map_err(|e| chain(&e))?;
             Ok(HttpResponse {
                 status,
-                headers,
                 body: body.to_vec(),
             })
         }

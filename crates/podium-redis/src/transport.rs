@@ -17,22 +17,13 @@ pub trait Transport {
 }
 
 /// What came back: any status (non-2xx is interpreted by the client, not the transport).
+///
+/// No headers: the protocol answers everything in the status and the JSON body, and in a Worker
+/// each header read is a call across the wasm boundary on every Redis call.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {
     pub status: u16,
-    /// Header names in lower case.
-    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    /// The first value of a header, looked up case-insensitively (e.g. `upstash-sync-token`).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 impl<T: Transport> Transport for &T {
