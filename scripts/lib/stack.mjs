@@ -667,6 +667,9 @@ export async function startWranglerDev({
   writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => dotenvLine(k, v)).join(""), { mode: 0o600 });
 
   const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+  // wrangler and miniflare leave files in TMPDIR (miniflare-*, update-check/): keep them in the
+  // private directory, which goes on stop.
+  childEnv.TMPDIR = dir;
   // Would hand this process's whole environment to the Worker as bindings.
   delete childEnv.CLOUDFLARE_INCLUDE_PROCESS_ENV;
   for (const name of Object.keys(secrets)) delete childEnv[name];
