@@ -21,6 +21,11 @@ use crate::request::Command;
 /// How long one attempt to (re)connect may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Error codes with which a running server refuses every command for a while: loading its data
+/// after a restart, stuck in a script past its time limit, a replica cut off from its primary.
+/// Such a request is answered like Redis being down (503), not like a client mistake (400).
+const NOT_READY_CODES: [&str; 3] = ["LOADING", "BUSY", "MASTERDOWN"];
+
 #[derive(Clone)]
 enum Connection {
     Single(ConnectionManager),
@@ -78,9 +83,33 @@ impl Backend {
         })
         .await
         .and_then(|value| match value {
-            Value::ServerError(error) => Err(GatewayError::Redis(server_error_text(&error))),
+            Value::ServerError(error) => Err(self.server_error(server_error_text(&error))),
             value => Ok(value),
         })
+    }
+
+    /// A whole request's error from Redis's error text: [`GatewayError::Unavailable`] when the
+    /// server is not ready to serve anything, else the text as is.
+    fn server_error(&self, text: String) -> GatewayError {
+        if is_not_ready(&text) {
+            self.inner.healthy.store(false, Ordering::Relaxed);
+            tracing::warn!(error = %text, "Redis is not ready");
+            GatewayError::Unavailable
+        } else {
+            GatewayError::Redis(text)
+        }
+    }
+
+    /// Replies of a pipeline or transaction, or `Unavailable` when the server was not ready:
+    /// it then refuses every command, so no entry would carry a real answer.
+    fn unless_not_ready(&self, replies: Vec<Reply>) -> Result<Vec<Reply>, GatewayError> {
+        match replies
+            .iter()
+            .find_map(|reply| reply.as_ref().err().filter(|text| is_not_ready(text)))
+        {
+            Some(text) => Err(self.server_error(text.clone())),
+            None => Ok(replies),
+        }
     }
 
     /// Runs commands as one RESP pipeline (one write, one read), returning one reply each.
@@ -100,6 +129,7 @@ impl Backend {
             }
         })
         .await
+        .and_then(|replies| self.unless_not_ready(replies))
     }
 
     /// Runs commands in MULTI … EXEC.
@@ -123,17 +153,19 @@ impl Backend {
             })
             .await?;
         match replies.pop() {
-            Some(Value::Array(results)) => Ok(results.into_iter().map(into_reply).collect()),
-            Some(Value::ServerError(error)) => Err(GatewayError::Redis(server_error_text(&error))),
+            Some(Value::Array(results)) => {
+                self.unless_not_ready(results.into_iter().map(into_reply).collect())
+            }
+            Some(Value::ServerError(error)) => Err(self.server_error(server_error_text(&error))),
             _ => {
                 // MULTI itself failed, or the reply is not an EXEC reply: report the first error.
                 let first_error = replies.iter().find_map(|reply| match reply {
                     Value::ServerError(error) => Some(server_error_text(error)),
                     _ => None,
                 });
-                Err(GatewayError::Redis(first_error.unwrap_or_else(|| {
-                    "EXECABORT Transaction discarded".to_owned()
-                })))
+                Err(self.server_error(
+                    first_error.unwrap_or_else(|| "EXECABORT Transaction discarded".to_owned()),
+                ))
             }
         }
     }
@@ -165,7 +197,7 @@ impl Backend {
                 self.inner.healthy.store(true, Ordering::Relaxed);
                 Ok(value)
             }
-            Err(Failure::Server(error)) => Err(GatewayError::Redis(redis_error_text(&error))),
+            Err(Failure::Server(error)) => Err(self.server_error(redis_error_text(&error))),
             Err(Failure::Connection) => {
                 self.inner.healthy.store(false, Ordering::Relaxed);
                 Err(GatewayError::Unavailable)
@@ -333,6 +365,12 @@ fn to_cmd(command: &Command) -> Cmd {
         cmd.arg(arg.as_slice());
     }
     cmd
+}
+
+/// Whether Redis's error text starts with one of [`NOT_READY_CODES`].
+fn is_not_ready(text: &str) -> bool {
+    let code = text.split_once(' ').map_or(text, |(code, _)| code);
+    NOT_READY_CODES.contains(&code)
 }
 
 /// Errors Redis itself sent (as opposed to I/O and protocol failures).

@@ -150,3 +150,78 @@ async fn a_frozen_redis_hits_the_timeout_instead_of_piling_up() {
     wait_until_healthy(&http, &gateway.url, Duration::from_secs(10)).await;
     assert_eq!(send(get()).await.0, StatusCode::OK);
 }
+
+/// A restarted server answers `LOADING` until its data is back in memory: for clients that is
+/// Redis being unavailable (503), not a bad request (400). `key-load-delay` (µs per key) makes
+/// loading 20,000 keys take a second or two, and a small `loading-process-events-interval-bytes`
+/// makes the server answer (LOADING) meanwhile instead of leaving connections unanswered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_still_loading_its_data_is_unavailable() {
+    let mut server = RedisServer::start_with(
+        ServerKind::from_env(),
+        [
+            "--key-load-delay",
+            "50",
+            "--loading-process-events-interval-bytes",
+            "1024",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    let mut direct = server.connection().await;
+    let mut fill = redis::cmd("MSET");
+    for index in 0..20_000 {
+        fill.arg(format!("key:{index}")).arg(index);
+    }
+    fill.query_async::<()>(&mut direct).await.expect("MSET");
+    redis::cmd("SAVE")
+        .query_async::<()>(&mut direct)
+        .await
+        .expect("SAVE");
+    let gateway = TestGateway::start(&server).await;
+    let http = http_client();
+    let get = || {
+        http.get(format!("{}/get/key:7", gateway.url))
+            .bearer_auth(&gateway.token)
+    };
+    assert_eq!(send(get()).await, (StatusCode::OK, json!({"result": "7"})));
+
+    let redis_url = server.url();
+    let restart = tokio::spawn(async move {
+        server.restart().await;
+        server
+    });
+    let mut answers = Vec::new();
+    let mut saw_loading = false;
+    while !restart.is_finished() {
+        answers.push(send(get()).await);
+        if let Ok(mut probe) = redis::Client::open(redis_url.as_str())
+            .expect("URL")
+            .get_multiplexed_async_connection()
+            .await
+            && let Err(error) = redis::cmd("GET")
+                .arg("key:7")
+                .query_async::<Option<String>>(&mut probe)
+                .await
+        {
+            saw_loading |= error.code() == Some("LOADING");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _server = restart.await.expect("restart");
+    assert!(
+        saw_loading,
+        "the server never answered LOADING: nothing was tested"
+    );
+    for (status, body) in &answers {
+        assert!(
+            *status == StatusCode::SERVICE_UNAVAILABLE
+                && *body == json!({"error": "ERR Redis is unavailable"})
+                || *status == StatusCode::OK,
+            "{status} {body}"
+        );
+    }
+    wait_until_healthy(&http, &gateway.url, Duration::from_secs(10)).await;
+    assert_eq!(send(get()).await, (StatusCode::OK, json!({"result": "7"})));
+}
