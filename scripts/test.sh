@@ -93,8 +93,8 @@ mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modul
 if [[ ${#node_tests[@]} -eq 0 ]]; then
   step "node tests: none found under tests/"
 else
-  step "cargo build -p podium-gateway (for the node tests)"
-  cargo build -p podium-gateway
+  step "cargo build -p podium-gateway -p podium-seed (for the node tests)"
+  cargo build -p podium-gateway -p podium-seed
 
   for server in valkey redis; do
     step "PODIUM_TEST_SERVER=$server node --test (${#node_tests[@]} files under tests/)"

@@ -23,8 +23,9 @@ use podium_board::{
 use podium_core::{Board, DisplayName, Order, PlayerId, Score};
 use podium_redis::{Client, Command, RedisServerError, Transport};
 
-/// Most commands Podium's gateway (and the Upstash JS client) put in one `/pipeline`.
-pub const DEFAULT_BATCH: usize = 1_000;
+/// Scripts per `/pipeline` request: enough to amortise the request, few enough that Redis runs
+/// other clients' commands between batches (at most the gateway's `--max-pipeline`, 1000).
+pub const DEFAULT_BATCH: usize = 500;
 /// Batches in flight at once: enough to keep the gateway and Redis busy while one is in transit.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
