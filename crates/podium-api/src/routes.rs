@@ -300,7 +300,7 @@ impl<T: Transport> Api<T> {
             }
         };
         if let Some(refusal) = self.blocked(board, &player, request, now_ms) {
-            return Err(refusal);
+            return Ok(refusal);
         }
         let outcome = submit_score(
             &self.client,
@@ -346,27 +346,24 @@ impl<T: Transport> Api<T> {
     }
 
     /// Refuses without a Redis call when this player or address was refused recently and its
-    /// window has not reset yet.
+    /// window has not reset yet, with the same headers (`Retry-After`, `RateLimit-*`) as the
+    /// refusal the write script made.
     fn blocked(
         &self,
         board: &Board,
         player: &PlayerId,
         request: &ApiRequest,
         now_ms: i64,
-    ) -> Option<ApiError> {
+    ) -> Option<ApiResponse> {
         let mut blocked = self
             .blocked
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let until = block_keys(board, player, request)
+        let refusal = block_keys(board, player, request)
             .iter()
-            .filter_map(|key| blocked.blocked_until(key, now_ms))
-            .max()?;
-        let seconds = (until - now_ms + 999) / 1000;
-        Some(ApiError::new(
-            ErrorCode::RateLimited,
-            format!("too many writes; retry in {seconds} s"),
-        ))
+            .filter_map(|key| blocked.refusal(key, now_ms))
+            .max_by_key(|refusal| refusal.reset)?;
+        Some(rate_limited(&refusal, now_ms))
     }
 
     fn block(

@@ -415,13 +415,21 @@ async fn rate_limits_refuse_with_headers_and_the_block_cache_spares_redis() {
         .unwrap_or(0);
     // A sliding window weighs the previous window too, so the wait can reach two windows.
     assert!((1..=20).contains(&retry), "Retry-After {retry}");
-    // Refused again from the isolate's block cache: no gateway call at all.
+    // Refused again from the isolate's block cache: no gateway call at all, the same headers.
     let before = stack.gateway_requests().await;
-    let (status, _, _) = stack
+    let (status, cached_body, cached) = stack
         .submit("global", json!({"player": "spammer", "score": 12}))
         .await;
-    assert_eq!(status, 429);
+    assert_eq!((status, code(&cached_body)), (429, "rate_limited"));
     assert_eq!(stack.gateway_requests().await, before, "no gateway call");
+    for header in [
+        "retry-after",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    ] {
+        assert_eq!(cached.header(header), response.header(header), "{header}");
+    }
     // Another player is not affected; after the window the spammer may write again.
     assert_eq!(
         stack

@@ -465,7 +465,9 @@ pub const MAX_BLOCKED_IDENTIFIERS: usize = 10_000;
 /// wrongly accepted request.
 #[derive(Debug, Default, Clone)]
 pub struct BlockCache {
-    blocked_until: HashMap<String, i64>,
+    /// Per identifier: the refused limit and its reset, so that a cached refusal carries the
+    /// same `Retry-After` and `RateLimit-*` headers as the one the script made.
+    blocked: HashMap<String, (u32, i64)>,
 }
 
 impl BlockCache {
@@ -478,34 +480,46 @@ impl BlockCache {
         if result.success || result.reset <= now_ms {
             return;
         }
-        if self.blocked_until.len() >= MAX_BLOCKED_IDENTIFIERS {
-            self.blocked_until.retain(|_, until| *until > now_ms);
-            if self.blocked_until.len() >= MAX_BLOCKED_IDENTIFIERS {
+        if self.blocked.len() >= MAX_BLOCKED_IDENTIFIERS {
+            self.blocked.retain(|_, (_, until)| *until > now_ms);
+            if self.blocked.len() >= MAX_BLOCKED_IDENTIFIERS {
                 return;
             }
         }
-        self.blocked_until
-            .insert(identifier.to_owned(), result.reset);
+        self.blocked
+            .insert(identifier.to_owned(), (result.limit, result.reset));
     }
 
-    /// The reset of a refusal still in force for `identifier`, if any.
-    pub fn blocked_until(&mut self, identifier: &str, now_ms: i64) -> Option<i64> {
-        match self.blocked_until.get(identifier) {
-            Some(&until) if until > now_ms => Some(until),
+    /// The refusal still in force for `identifier`, if any: the remembered limit and reset,
+    /// nothing remaining.
+    pub fn refusal(&mut self, identifier: &str, now_ms: i64) -> Option<RateLimitResult> {
+        match self.blocked.get(identifier) {
+            Some(&(limit, reset)) if reset > now_ms => Some(RateLimitResult {
+                success: false,
+                limit,
+                remaining: 0,
+                reset,
+            }),
             Some(_) => {
-                self.blocked_until.remove(identifier);
+                self.blocked.remove(identifier);
                 None
             }
             None => None,
         }
     }
 
+    /// The reset of a refusal still in force for `identifier`, if any.
+    pub fn blocked_until(&mut self, identifier: &str, now_ms: i64) -> Option<i64> {
+        self.refusal(identifier, now_ms)
+            .map(|refusal| refusal.reset)
+    }
+
     pub fn len(&self) -> usize {
-        self.blocked_until.len()
+        self.blocked.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.blocked_until.is_empty()
+        self.blocked.is_empty()
     }
 }
 
@@ -922,6 +936,11 @@ mod tests {
         assert_eq!(
             cache.blocked_until("player:alice", T0 + 999),
             Some(T0 + 1_000)
+        );
+        assert_eq!(
+            cache.refusal("player:alice", T0 + 999),
+            Some(refused),
+            "a cached refusal answers with the limit and reset of the original"
         );
         assert_eq!(cache.blocked_until("player:bob", T0), None);
         assert_eq!(cache.blocked_until("player:alice", T0 + 1_000), None);
