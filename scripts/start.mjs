@@ -4,7 +4,11 @@
 // Upstash REST endpoint. The Worker is rebuilt first only when worker/build is older than its
 // sources (scripts/build-worker.sh --if-stale).
 //
+// Then it serves the demo (scripts/lib/demo.mjs, demo/): a page with two small games that write
+// real scores through player sessions, the widget beside them, and simulated players on demand.
+//
 // Environment:
+//   PODIUM_DEMO_PORT                demo page port on 127.0.0.1 (default 5173)
 //   PODIUM_WORKER_PORT              Worker port on 127.0.0.1 (default 8787)
 //   PODIUM_SERVER_KEY               the game-server key for writes and sessions
 //                                   (default podium-dev-server-key, printed)
@@ -12,11 +16,12 @@
 //   PODIUM_VALKEY_PORT              Valkey port on 127.0.0.1 (default: a free port)
 //   PODIUM_GATEWAY_TOKEN            read-write token (default podium-dev-token)
 //   PODIUM_GATEWAY_READONLY_TOKEN   read-only token (default podium-dev-readonly-token)
+//   PODIUM_GATEWAY_BIN              run this gateway binary instead of building the release one
 //
 // Everything it starts is stopped by PID when it stops; if any service dies, the rest are stopped
 // and it exits non-zero.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import net from "node:net";
 import { freePort, repoRoot, startGateway, startRedisServer, startWranglerDev } from "./lib/stack.mjs";
 import { startDemoServer, widgetIsStale } from "./lib/demo.mjs";
@@ -29,6 +34,8 @@ const DEV_TOKEN = "podium-dev-token";
 const DEV_READONLY_TOKEN = "podium-dev-readonly-token";
 const HEALTH_TIMEOUT_MS = 15_000;
 const WATCH_INTERVAL_MS = 250;
+/** wrangler dev's request log: `[wrangler:info] GET /v1/boards/global/top 200 OK (12ms)`. */
+const WRANGLER_REQUEST_LINE = /^\[wrangler:info\] [A-Z]+ \S+ (\d{3}) /;
 
 /** A failure the user can fix; printed without a stack trace. */
 class StartError extends Error {}
@@ -84,15 +91,38 @@ function runBuild(command, args) {
   });
 }
 
+/** Announces a long step, runs it, and says how long it took: a first run builds for minutes. */
+async function step(what, run) {
+  console.log(`podium: ${what}…`);
+  const startedAt = Date.now();
+  const result = await run();
+  console.log(`podium: ${what}: done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  return result;
+}
+
 function buildGateway() {
-  console.log("Building podium-gateway (release)…");
-  return runBuild("cargo", ["build", "--release", "-p", "podium-gateway"]);
+  if (process.env.PODIUM_GATEWAY_BIN) {
+    console.log(`podium: using the gateway at PODIUM_GATEWAY_BIN=${process.env.PODIUM_GATEWAY_BIN}`);
+    return Promise.resolve();
+  }
+  return step("building podium-gateway (cargo build --release)", () =>
+    runBuild("cargo", ["build", "--release", "-p", "podium-gateway"]),
+  );
 }
 
 /** The release Worker bundle, skipped when worker/build is newer than its sources. */
 function buildWorker() {
-  console.log("Building the Worker if its sources changed (scripts/build-worker.sh --if-stale)…");
-  return runBuild("bash", ["scripts/build-worker.sh", "--if-stale"]);
+  return step("building the Worker if its sources changed (scripts/build-worker.sh --if-stale)", () =>
+    runBuild("bash", ["scripts/build-worker.sh", "--if-stale"]),
+  );
+}
+
+/** web/pkg, rebuilt only when the widget's sources are newer. */
+async function buildWidget() {
+  if (!widgetIsStale()) return;
+  await step("building the widget (bash scripts/build-widget.sh)", () =>
+    runBuild("bash", ["scripts/build-widget.sh"]),
+  );
 }
 
 async function waitForHealth(gateway) {
@@ -142,7 +172,7 @@ async function shutdown(code, message) {
   shuttingDown = true;
   if (message) console.error(message);
   if (buildChild) buildChild.kill("SIGTERM");
-  demoServer?.close();
+  await demoServer?.close();
   await stopAll();
   process.exit(code);
 }
@@ -168,8 +198,11 @@ async function main() {
   // 5173 is the origin worker/wrangler.toml allows for CORS.
   const demoPort = portFromEnv("PODIUM_DEMO_PORT", 5173);
   const gatewayPort = portFromEnv("PODIUM_GATEWAY_PORT", DEFAULT_GATEWAY_PORT);
-  if (workerPort === gatewayPort) {
-    throw new StartError("PODIUM_WORKER_PORT and PODIUM_GATEWAY_PORT must differ");
+  const ports = { PODIUM_WORKER_PORT: workerPort, PODIUM_GATEWAY_PORT: gatewayPort, PODIUM_DEMO_PORT: demoPort };
+  const names = Object.keys(ports);
+  for (const [i, name] of names.entries()) {
+    const clash = names.slice(i + 1).find((other) => ports[other] === ports[name]);
+    if (clash) throw new StartError(`${name} and ${clash} must differ (both are ${ports[name]})`);
   }
   const serverKey = process.env.PODIUM_SERVER_KEY || DEV_SERVER_KEY;
   const explicitValkeyPort = portFromEnv("PODIUM_VALKEY_PORT", undefined);
@@ -184,8 +217,8 @@ async function main() {
   await ensurePortFree(gatewayPort, "gateway", "PODIUM_GATEWAY_PORT");
   await ensurePortFree(demoPort, "demo page", "PODIUM_DEMO_PORT");
   if (explicitValkeyPort !== undefined) {
-    if (explicitValkeyPort === gatewayPort || explicitValkeyPort === workerPort) {
-      throw new StartError("PODIUM_VALKEY_PORT must differ from PODIUM_GATEWAY_PORT and PODIUM_WORKER_PORT");
+    if (Object.values(ports).includes(explicitValkeyPort)) {
+      throw new StartError("PODIUM_VALKEY_PORT must differ from PODIUM_GATEWAY_PORT, PODIUM_WORKER_PORT and PODIUM_DEMO_PORT");
     }
     await ensurePortFree(explicitValkeyPort, "Valkey server", "PODIUM_VALKEY_PORT");
   }
@@ -194,7 +227,7 @@ async function main() {
   if (shuttingDown) return;
 
   let valkeyPort = explicitValkeyPort;
-  while (valkeyPort === undefined || valkeyPort === gatewayPort || valkeyPort === workerPort) {
+  while (valkeyPort === undefined || Object.values(ports).includes(valkeyPort)) {
     valkeyPort = await freePort();
   }
   const valkey = await startRedisServer({ kind: "valkey", port: valkeyPort });
@@ -220,10 +253,9 @@ async function main() {
   await buildWorker();
   if (shuttingDown) return;
   await ensurePortFree(workerPort, "Worker", "PODIUM_WORKER_PORT");
-  console.log("Starting the Worker in local workerd (wrangler dev)…");
   let worker;
   try {
-    worker = await startWranglerDev({
+    worker = await step("starting the Worker in local workerd (wrangler dev)", () => startWranglerDev({
       port: workerPort,
       readyTimeoutMs: WORKER_READY_TIMEOUT_MS,
       // Through a private temporary dotenv file (--env-file), never on the command line.
@@ -234,25 +266,25 @@ async function main() {
         // The demo page's origin, whatever PODIUM_DEMO_PORT says.
         PODIUM_CORS_ORIGINS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}`,
       },
-    });
+    }));
   } catch (err) {
     throw new StartError(err.message);
   }
   running.push({ name: "worker (wrangler dev)", handle: worker });
   if (shuttingDown) return;
 
-  if (widgetIsStale()) {
-    console.log("Building the widget (bash scripts/build-widget.sh)…");
-    const built = spawnSync("bash", ["scripts/build-widget.sh"], { cwd: repoRoot(), stdio: "inherit" });
-    if (built.status !== 0) throw new StartError("the widget did not build (bash scripts/build-widget.sh)");
-  }
-  let demo;
+  await buildWidget();
+  if (shuttingDown) return;
   try {
-    demo = await startDemoServer({ port: demoPort, workerUrl: worker.url.replace(/\/$/, "") });
+    demoServer = await startDemoServer({
+      port: demoPort,
+      workerUrl: worker.url.replace(/\/$/, ""),
+      serverKey,
+      log: (line) => console.error(`podium: ${line}`),
+    });
   } catch (err) {
     throw new StartError(`the demo page cannot listen on ${demoPort}: ${err.message}; set PODIUM_DEMO_PORT to a free port`);
   }
-  demoServer = demo;
   const demoUrl = `http://localhost:${demoPort}/`;
 
   const tokenNote =
@@ -263,13 +295,16 @@ async function main() {
     ? "server key from PODIUM_SERVER_KEY"
     : `server key: ${serverKey} (development default; set PODIUM_SERVER_KEY)`;
   console.log(`Podium is ready: ${demoUrl}`);
-  console.log(`  demo     ${demoUrl}  (the widget, live)`);
+  console.log(`  demo     ${demoUrl}  (play a round; switch on the simulated players)`);
   console.log(`  worker   ${worker.url}  (${keyNote}; wrangler dev pid ${worker.pid})`);
   console.log(`  gateway  ${gateway.url}  (${tokenNote}; read-only: ${readOnlyNote})`);
   console.log(`  valkey   ${valkey.url}`);
-  console.log("Press Ctrl-C to stop.");
-  // From here on, show the Worker's request log and console output.
+  console.log("Press Ctrl-C to stop. (The Worker's output follows; its request log only for 5xx answers.)");
+  // From here on, show the Worker's output. An open demo page polls twice a second per board and
+  // the bots write twice a second: logging every request would bury everything else.
   worker.onOutput((line) => {
+    const request = WRANGLER_REQUEST_LINE.exec(line);
+    if (request && Number(request[1]) < 500) return;
     if (line.trim()) console.log(`worker | ${line}`);
   });
 }
