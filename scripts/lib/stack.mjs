@@ -318,66 +318,98 @@ async function launchServer({ kind, port, args }) {
     ...args,
   ];
   let child;
-  try {
-    child = spawn(bin, argv, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  const spawnError = new Promise((_, reject) => child.once("error", reject));
-  spawnError.catch(() => {});
-  if (child.pid === undefined) {
-    rmSync(dir, { recursive: true, force: true });
-    await spawnError;
-  }
-  track(child, dir);
-  const logs = captureOutput(child);
-
+  let logs = () => "";
   let stopping;
   const stop = () => {
     stopping ??= (async () => {
-      await terminate(child);
-      untrack(child.pid);
+      if (child) {
+        // A frozen server (SIGSTOP) would ignore SIGTERM until the grace period ran out.
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGCONT");
+        await terminate(child);
+        untrack(child.pid);
+      }
       rmSync(dir, { recursive: true, force: true });
     })();
     return stopping;
   };
 
-  const deadline = Date.now() + SERVER_READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      const out = logs();
-      const how = child.exitCode !== null ? `exit code ${child.exitCode}` : `signal ${child.signalCode}`;
-      const Err = /address already in use/i.test(out) ? AddressInUse : Error;
-      throw new Err(`${kind}-server on port ${port} exited early (${how}); output:\n${out}`);
-    }
-    let reply;
+  // Spawns the server in `dir` and waits until it answers PING; the directory outlives the
+  // process, so a restart finds its AOF again.
+  const spawnAndWait = async () => {
     try {
-      reply = await respCommand(port, ["PING"], 1_000);
-    } catch {
-      reply = undefined;
+      child = spawn(bin, argv, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
     }
-    // A PONG may come from another process that grabbed the port first: check it is ours.
-    if (reply === "+PONG" && (await serverPid(port)) === child.pid) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `${kind}-server on port ${port} did not answer PING within ${SERVER_READY_TIMEOUT_MS} ms ` +
-          `(last reply: ${JSON.stringify(reply)}); output:\n${logs()}`,
-      );
+    const spawnError = new Promise((_, reject) => child.once("error", reject));
+    spawnError.catch(() => {});
+    if (child.pid === undefined) {
+      rmSync(dir, { recursive: true, force: true });
+      await spawnError;
     }
-    await sleep(50);
-  }
+    track(child, dir);
+    logs = captureOutput(child);
+
+    const deadline = Date.now() + SERVER_READY_TIMEOUT_MS;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const out = logs();
+        await stop();
+        const how = child.exitCode !== null ? `exit code ${child.exitCode}` : `signal ${child.signalCode}`;
+        const Err = /address already in use/i.test(out) ? AddressInUse : Error;
+        throw new Err(`${kind}-server on port ${port} exited early (${how}); output:\n${out}`);
+      }
+      let reply;
+      try {
+        reply = await respCommand(port, ["PING"], 1_000);
+      } catch {
+        reply = undefined;
+      }
+      // A PONG may come from another process that grabbed the port first: check it is ours.
+      if (reply === "+PONG" && (await serverPid(port)) === child.pid) break;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(
+          `${kind}-server on port ${port} did not answer PING within ${SERVER_READY_TIMEOUT_MS} ms ` +
+            `(last reply: ${JSON.stringify(reply)}); output:\n${logs()}`,
+        );
+      }
+      await sleep(50);
+    }
+  };
+
+  await spawnAndWait();
 
   return {
     kind,
     port,
     url: `redis://127.0.0.1:${port}`,
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
     dir,
-    logs,
+    logs: () => logs(),
     stop,
+    /** SIGKILL, as a crash would; the data directory stays for {@link restart}. */
+    async kill() {
+      child.kill("SIGKILL");
+      await exited(child);
+    },
+    /**
+     * Starts the server again on the same port, directory and arguments (data survives with
+     * `--appendonly yes`); resolves once it answers PING, after any AOF has been loaded.
+     */
+    async restart() {
+      if (child.exitCode === null && child.signalCode === null) await this.kill();
+      untrack(child.pid);
+      stopping = undefined;
+      await spawnAndWait();
+    },
+    /** Sends a signal by PID: SIGSTOP freezes the server, SIGCONT resumes it. */
+    signal(name) {
+      child.kill(name);
+    },
   };
 }
 
@@ -387,7 +419,8 @@ async function launchServer({ kind, port, args }) {
  * before the server could bind it).
  *
  * @returns {Promise<{kind: string, port: number, url: string, pid: number, dir: string,
- *   logs(): string, stop(): Promise<void>}>}
+ *   logs(): string, stop(): Promise<void>, kill(): Promise<void>, restart(): Promise<void>,
+ *   signal(name: string): void}>}
  */
 export async function startRedisServer({ kind = process.env.PODIUM_TEST_SERVER ?? "valkey", port, args = [] } = {}) {
   const attempts = port === undefined ? PORT_ATTEMPTS : 1;
