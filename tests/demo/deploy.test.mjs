@@ -1,0 +1,50 @@
+// `npm run deploy` without a Cloudflare account: `--dry-run` builds and bundles worker/ with the
+// real wrangler.toml (so the deploy configuration stays valid), and a real deploy without a login
+// stops before uploading, saying how to log in. HOME is a throw-away folder so that a developer's
+// own wrangler login is never used here. Nothing here needs Redis: Valkey pass only.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+
+import { repoRoot } from "../../scripts/lib/stack.mjs";
+
+const SKIP = (process.env.PODIUM_TEST_SERVER ?? "valkey") !== "valkey" && "no Redis involved: tested in the Valkey pass";
+const home = mkdtempSync(path.join(os.tmpdir(), "podium-deploy-home-"));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+function deploy(args) {
+  const env = { ...process.env, HOME: home, CI: "1", WRANGLER_SEND_METRICS: "false" };
+  delete env.CLOUDFLARE_API_TOKEN;
+  delete env.CLOUDFLARE_ACCOUNT_ID;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot(), "scripts", "deploy.mjs"), ...args], {
+      cwd: repoRoot(),
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, output }));
+  });
+}
+
+test("--dry-run bundles the Worker with the deploy configuration", { skip: SKIP }, async () => {
+  const run = await deploy(["--dry-run"]);
+  assert.equal(run.code, 0, run.output);
+  assert.match(run.output, /--dry-run: exiting now\./);
+  assert.match(run.output, /env\.PODIUM_BOARDS/);
+});
+
+test("without a login it stops before deploying and says how to log in", { skip: SKIP }, async () => {
+  const run = await deploy([]);
+  assert.equal(run.code, 1, run.output);
+  assert.match(run.output, /podium: wrangler is not logged in to Cloudflare/);
+  assert.match(run.output, /npx wrangler login/);
+  assert.doesNotMatch(run.output, /Uploaded|Deployed/);
+});
