@@ -10,11 +10,12 @@ use podium_board::{
     remove_player, reset_period, submit_score,
 };
 use podium_core::{
-    ApiError, BlockCache, Board, DisplayName, ErrorCode, Period, PlayerId, RateLimitResult,
+    ApiError, BlockCache, Board, DisplayName, ErrorCode, Period, PlayerId, RateLimitResult, Score,
     bearer_token,
 };
 use podium_redis::{Client, Transport};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, caller};
@@ -271,12 +272,14 @@ impl<T: Transport> Api<T> {
         #[serde(deny_unknown_fields)]
         struct NewScore {
             player: String,
-            score: Value,
+            /// Kept as its JSON text: a number too large for a double (`1e400`) is then
+            /// `score_out_of_range` rather than a parse failure of the whole body.
+            score: Box<RawValue>,
             name: Option<String>,
         }
         let body: NewScore = json_body(request)?;
         let player = PlayerId::try_from(body.player.as_str())?;
-        let score = board.bounds().parse(&body.score)?;
+        let score = board.bounds().check(body.score.get().parse::<Score>()?)?;
         let name = body
             .name
             .as_deref()
@@ -515,10 +518,13 @@ fn json_body<B: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<B, 
     if request.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::body_too_large(MAX_BODY_BYTES));
     }
+    // The media type without parameters (`; charset=utf-8`) must be exactly application/json:
+    // a prefix test would also take `application/jsonp` or `application/json-seq`.
     if let Some(content_type) = request.header("content-type")
         && !content_type
-            .to_ascii_lowercase()
-            .starts_with("application/json")
+            .split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
     {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,

@@ -243,14 +243,36 @@ async fn bad_input_gets_a_stable_code_and_changes_nothing() {
             .with_header("content-type", "application/json")
             .with_body(text.to_owned())
     };
-    for text in [
-        r#"{"player":"p","score":NaN}"#,
-        "{",
-        "",
-        r#"{"player":"p","score":1e400}"#,
+    // The score is judged from its JSON text: a number beyond a double is out of range, not a
+    // broken body; NaN and Infinity are not JSON at all.
+    for (text, expected) in [
+        (r#"{"player":"p","score":NaN}"#, "invalid_json"),
+        (r#"{"player":"p","score":Infinity}"#, "invalid_json"),
+        ("{", "invalid_json"),
+        ("", "invalid_json"),
+        (r#"{"player":"p","score":1e400}"#, "score_out_of_range"),
+        (r#"{"player":"p","score":-1e400}"#, "score_out_of_range"),
+        (
+            r#"{"player":"p","score":-9223372036854775809}"#,
+            "score_out_of_range",
+        ),
+        (r#"{"player":"p","score":-0}"#, "invalid_score"),
+        (r#"{"player":"p","score":1e2}"#, "invalid_score"),
     ] {
-        let (status, _, _) = stack.send(raw(text)).await;
-        assert_eq!(status, 400, "{text}");
+        let (status, body, _) = stack.send(raw(text)).await;
+        assert_eq!((status, code(&body)), (400, expected), "{text}");
+    }
+    // Only application/json itself (with parameters) is JSON, not a type it is a prefix of.
+    for content_type in ["application/jsonp", "application/json-seq", "text/plain"] {
+        let request = server(ApiRequest::new("POST", "/v1/boards/global/scores"))
+            .with_header("content-type", content_type)
+            .with_body(r#"{"player":"p","score":1}"#);
+        let (status, body, _) = stack.send(request).await;
+        assert_eq!(
+            (status, code(&body)),
+            (415, "unsupported_media_type"),
+            "{content_type}"
+        );
     }
     let (status, body, _) = stack.send(raw(&"x".repeat(5000))).await;
     assert_eq!((status, code(&body)), (413, "body_too_large"));
