@@ -30,6 +30,7 @@ pub use wasm::{WidgetHandle, mount, mount_with};
 mod wasm {
     use std::rc::Rc;
 
+    use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
     use web_sys::HtmlElement;
 
@@ -80,7 +81,13 @@ mod wasm {
                 Ok(v) if v.is_null() => Setting::Reset,
                 Ok(v) => match (v.as_string(), v.as_f64()) {
                     (Some(text), _) => Setting::Set(text),
-                    (None, Some(number)) => Setting::Set(number.to_string()),
+                    // JS's own number-to-string: Rust's float formatting costs ~8 KB of wasm.
+                    (None, Some(_)) => Setting::Set(
+                        js_sys::Number::unchecked_from_js(v)
+                            .to_string_with_radix(10)
+                            .map(String::from)
+                            .unwrap_or_default(),
+                    ),
                     _ => Setting::Keep,
                 },
                 Err(_) => Setting::Keep,

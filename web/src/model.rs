@@ -139,14 +139,39 @@ pub fn parse_limit(value: Option<&str>) -> u32 {
         .map_or(DEFAULT_LIMIT, |n| n.clamp(1, MAX_LIMIT))
 }
 
+/// The longest poll interval (`interval` attribute): one hour.
+pub const MAX_INTERVAL_MS: u32 = 3_600_000;
+
 /// `interval`: seconds (fractions allowed), at least [`MIN_INTERVAL_MS`].
 pub fn parse_interval(value: Option<&str>) -> u32 {
     value
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(DEFAULT_INTERVAL_MS, |s| {
-            ((s * 1000.0).min(3_600_000.0) as u32).max(MIN_INTERVAL_MS)
+        .and_then(|v| seconds_to_ms(v.trim()))
+        .map_or(DEFAULT_INTERVAL_MS, |ms| {
+            ms.clamp(MIN_INTERVAL_MS, MAX_INTERVAL_MS)
         })
+}
+
+/// `"1"`, `"0.5"`, `".25"` as whole milliseconds (digits past the third decimal dropped); `None`
+/// for zero or anything else. By hand rather than `str::parse::<f64>`, whose tables cost the
+/// widget's wasm ~10 KB gzip.
+fn seconds_to_ms(text: &str) -> Option<u32> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = whole.bytes().chain(fraction.bytes());
+    if whole.len() + fraction.len() == 0 || !digits.clone().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut ms: u64 = 0;
+    for b in whole.bytes() {
+        ms = (ms * 10 + u64::from(b - b'0')).min(u64::from(u32::MAX));
+    }
+    ms *= 1000;
+    let mut scale = 100;
+    for b in fraction.bytes().take(3) {
+        ms += u64::from(b - b'0') * scale;
+        scale /= 10;
+    }
+    let positive = ms > 0 || digits.clone().any(|b| b != b'0');
+    positive.then(|| ms.min(u64::from(u32::MAX)) as u32)
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters (path segments, query values).
@@ -287,10 +312,12 @@ pub fn period_label(period: &str) -> String {
         "weekly" => "This week".into(),
         "monthly" => "This month".into(),
         other => {
-            let mut chars = other.chars();
-            chars
-                .next()
-                .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+            // ASCII only: Unicode case tables would add ~10 KB to the wasm for period ids.
+            let mut label = other.to_owned();
+            if let Some(first) = label.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            label
         }
     }
 }
@@ -332,6 +359,24 @@ mod tests {
         assert_eq!(options.interval_ms, DEFAULT_INTERVAL_MS);
         options.apply("interval", Setting::Set("0.001".into()));
         assert_eq!(options.interval_ms, MIN_INTERVAL_MS);
+        options.apply("interval", Setting::Set("0.00001".into()));
+        assert_eq!(options.interval_ms, MIN_INTERVAL_MS, "tiny but positive");
+        options.apply("interval", Setting::Set("0.000".into()));
+        assert_eq!(options.interval_ms, DEFAULT_INTERVAL_MS, "zero");
+    }
+
+    #[test]
+    fn intervals_are_seconds_with_fractions() {
+        let ms = |text: &str| parse_interval(Some(text));
+        assert_eq!(ms("1"), 1000);
+        assert_eq!(ms(" 2.5 "), 2500);
+        assert_eq!(ms(".25"), 250);
+        assert_eq!(ms("1.2345"), 1234);
+        assert_eq!(ms("99999999999"), MAX_INTERVAL_MS);
+        for bad in ["", ".", "-1", "1e3", "abc", "1.2.3", "+1", "NaN"] {
+            assert_eq!(ms(bad), DEFAULT_INTERVAL_MS, "{bad:?}");
+        }
+        assert_eq!(parse_interval(None), DEFAULT_INTERVAL_MS);
     }
 
     #[test]
@@ -375,6 +420,8 @@ mod tests {
         .unwrap();
         assert_eq!(page.entries[0].score, 12.5);
         assert_eq!(period_label("daily"), "Today");
+        assert_eq!(period_label("season"), "Season");
+        assert_eq!(period_label(""), "");
         assert_eq!(encode("<x>"), "%3Cx%3E");
     }
 }

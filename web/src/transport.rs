@@ -43,21 +43,24 @@ impl Transport for FetchTransport {
             request = request.header("If-None-Match", etag);
         }
         Box::pin(async move {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| TransportError(e.to_string()))?;
+            let response = request.send().await.map_err(failure)?;
             let status = response.status();
             let etag = response.headers().get("etag");
             let body = if status == 304 {
                 String::new()
             } else {
-                response
-                    .text()
-                    .await
-                    .map_err(|e| TransportError(e.to_string()))?
+                response.text().await.map_err(failure)?
             };
             Ok(Reply { status, etag, body })
         })
     }
+}
+
+/// The browser's own message, without `gloo_net::Error`'s `Display` (which drags serde_json's
+/// error formatting into the wasm).
+fn failure(error: gloo_net::Error) -> TransportError {
+    TransportError(match error {
+        gloo_net::Error::JsError(error) => error.message,
+        _ => String::from("fetch failed"),
+    })
 }

@@ -449,7 +449,12 @@ fn number_format(
             .as_ref()
             .and_then(|f| f.call1(&formatter, &JsValue::from_f64(n)).ok())
             .and_then(|s| s.as_string())
-            .unwrap_or_else(|| n.to_string())
+            .unwrap_or_else(|| {
+                js_sys::Number::from(n)
+                    .to_string_with_radix(10)
+                    .map(String::from)
+                    .unwrap_or_default()
+            })
     }
 }
 
