@@ -89,21 +89,25 @@ step "wasm-pack test --headless --chrome web (the widget's components in Chromiu
 widget_log="$work_dir/widget-browser.log"
 CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" wasm-pack test --headless --chrome web 2>&1 | tee "$widget_log"
 count_cargo_results "$widget_log"
-mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
+# tests/reliability (load, faults, rate-limit bursts) runs once, on Valkey, after the others: it
+# measures the gateway and the Worker, not the server, and takes about a minute and a half.
+mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' -not -path 'tests/reliability/*' | sort)
+mapfile -t reliability_tests < <(find tests/reliability -name '*.test.mjs' 2>/dev/null | sort)
 if [[ ${#node_tests[@]} -eq 0 ]]; then
   step "node tests: none found under tests/"
 else
   step "cargo build -p podium-gateway -p podium-seed (for the node tests)"
   cargo build -p podium-gateway -p podium-seed
 
-  for server in valkey redis; do
-    step "PODIUM_TEST_SERVER=$server node --test (${#node_tests[@]} files under tests/)"
-    tap="$work_dir/node-tests-$server.tap"
+  # node_tests_against SERVER NAME FILE…: runs the files with node --test and adds up the totals.
+  node_tests_against() {
+    local server="$1" tap="$work_dir/node-tests-$2.tap"
+    shift 2
     # The spec reporter for people, a TAP copy for the totals.
     PODIUM_TEST_SERVER="$server" node --test --test-concurrency=1 \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$tap" \
-      "${node_tests[@]}"
+      "$@"
     # TAP summary lines: `# pass 12`, `# fail 0`, `# skipped 1`, `# todo 0`.
     node_pass="$(awk '/^# pass /{print $3}' "$tap" | tail -n1)"
     node_fail="$(awk '/^# fail /{print $3}' "$tap" | tail -n1)"
@@ -111,7 +115,17 @@ else
     passed=$((passed + ${node_pass:-0}))
     failed=$((failed + ${node_fail:-0}))
     ignored=$((ignored + node_skip))
+  }
+
+  for server in valkey redis; do
+    step "PODIUM_TEST_SERVER=$server node --test (${#node_tests[@]} files under tests/)"
+    node_tests_against "$server" "$server" "${node_tests[@]}"
   done
+
+  if [[ ${#reliability_tests[@]} -gt 0 ]]; then
+    step "PODIUM_TEST_SERVER=valkey node --test tests/reliability (load, faults, rate limits; once)"
+    node_tests_against valkey reliability "${reliability_tests[@]}"
+  fi
 fi
 
 step "all steps passed in $((SECONDS - started_at))s"
