@@ -176,6 +176,8 @@ describe("writes and sessions", () => {
     assert.equal(first.json.score, 50);
     assert.equal(first.json.previous_rank, null);
     assert.equal(first.json.improved, true);
+    // The rank is in the board's default period (all-time here), which never resets.
+    assert.deepEqual([first.json.period, first.json.resets_at], [{ period: "alltime", id: "all" }, null]);
     const worse = await submit(stack, "global", { player, score: 10 });
     assert.deepEqual([worse.json.score, worse.json.improved], [50, false], "best keeps the better score");
     const better = await submit(stack, "global", { player, score: 5000 });

@@ -319,8 +319,15 @@ impl<T: Transport> Api<T> {
         .map_err(board_error)?;
         match outcome {
             SubmitOutcome::Accepted(written) => {
+                // The rank is the one in the board's default period, so that is the period
+                // (and reset time) the answer names.
+                let period = board
+                    .current_period(board.default_period(), now_ms)
+                    .map_err(|error| ApiError::new(ErrorCode::Internal, error.to_string()))?;
                 let body = json!({
                     "board": board.id().as_str(),
+                    "period": period_json(&period),
+                    "resets_at": period.end_ms(),
                     "player": player.as_str(),
                     "score": written.score,
                     "rank": written.rank,

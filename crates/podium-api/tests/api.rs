@@ -17,7 +17,9 @@ const BOARDS: &str = r#"[
    "rate_limits": {"player": {"limit": 10, "window_seconds": 10}}},
   {"id": "speedrun", "title": "Speedrun", "order": "lower", "policy": "best",
    "periods": ["alltime"], "min_score": 0},
-  {"id": "clicks", "order": "higher", "policy": "sum", "periods": ["alltime"]}
+  {"id": "clicks", "order": "higher", "policy": "sum", "periods": ["alltime"]},
+  {"id": "today", "order": "higher", "policy": "latest", "periods": ["daily", "alltime"],
+   "timezone": "Europe/Paris"}
 ]"#;
 
 struct Stack {
@@ -119,7 +121,8 @@ async fn writes_and_reads_a_board() {
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"board": "global", "player": "alice", "score": 900, "rank": 1, "previous_rank": 2, "improved": true})
+        json!({"board": "global", "period": {"period": "alltime", "id": "all"}, "resets_at": null,
+               "player": "alice", "score": 900, "rank": 1, "previous_rank": 2, "improved": true})
     );
     let (status, body, response) = stack.send(get("/v1/boards/global/top?limit=2")).await;
     assert_eq!(status, 200);
@@ -618,4 +621,20 @@ async fn the_openapi_document_matches_the_router() {
         .map(|codes| codes.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     assert!(codes.contains(&"rate_limited") && codes.contains(&"player_not_found"));
+}
+
+#[tokio::test]
+async fn a_write_names_the_period_its_rank_is_in_and_when_that_resets() {
+    let stack = Stack::start().await;
+    // T0 is 13:00 in Paris; the daily period there ends at midnight Paris time (23:00Z).
+    let (status, body, _) = stack
+        .submit("today", json!({"player": "ann", "score": 5}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["period"],
+        json!({"period": "daily", "id": "2026-11-25"})
+    );
+    assert_eq!(body["resets_at"], json!(T0 + 11 * 3_600_000));
+    assert_eq!(body["rank"], 1);
 }
