@@ -33,37 +33,54 @@ use web_sys::{Cache, Headers, Request, Response, ResponseInit, WorkerGlobalScope
 const REDIS_URL_VAR: &str = "UPSTASH_REDIS_REST_URL";
 const REDIS_TOKEN_VAR: &str = "UPSTASH_REDIS_REST_TOKEN";
 
+/// When this variable is `header`, a request's `x-podium-test-now` header (Unix ms) is the clock.
+/// End-to-end tests cross period boundaries with it instead of waiting for midnight. Never set it
+/// in production: anyone could then write into past or future periods.
+const TEST_CLOCK_VAR: &str = "PODIUM_TEST_CLOCK";
+const TEST_NOW_HEADER: &str = "x-podium-test-now";
+
 type WorkerApi = Api<FetchTransport>;
 
+/// What one isolate keeps between requests.
+struct Isolate {
+    /// It keeps the rate-limit block cache between requests.
+    api: WorkerApi,
+    test_clock: bool,
+}
+
 thread_local! {
-    /// One API per isolate (wasm is single-threaded): it keeps the rate-limit block cache
-    /// between requests.
-    static API: RefCell<Option<Rc<WorkerApi>>> = const { RefCell::new(None) };
+    /// One per isolate (wasm is single-threaded).
+    static ISOLATE: RefCell<Option<Rc<Isolate>>> = const { RefCell::new(None) };
 }
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let api = match api(&env) {
-        Ok(api) => api,
+    let isolate = match isolate(&env) {
+        Ok(isolate) => isolate,
         Err(error) => {
             worker::console_error!("podium: configuration error: {}", error.message);
             return to_js_response(&ApiResponse::error(&error));
         }
     };
+    let api = &isolate.api;
+    let now_ms = match now_ms(&isolate, &request) {
+        Ok(now_ms) => now_ms,
+        Err(error) => return to_js_response(&ApiResponse::error(&error)),
+    };
     let api_request = to_api_request(&request).await?;
     if is_top_read(&api_request) && api.config().cache_seconds > 0 {
-        cached_top(&api, &request, api_request, &ctx).await
+        cached_top(api, &request, api_request, now_ms, &ctx).await
     } else {
-        let response = api.handle(&api_request, now_ms(), random_bytes()?).await;
+        let response = api.handle(&api_request, now_ms, random_bytes()?).await;
         to_js_response(&response)
     }
 }
 
 /// The isolate's [`Api`], built on first use. A configuration error is not kept: it names the
 /// variable at fault (never its value) and is answered as a 500 until the configuration is fixed.
-fn api(env: &Env) -> Result<Rc<WorkerApi>, ApiError> {
-    if let Some(api) = API.with(|slot| slot.borrow().clone()) {
-        return Ok(api);
+fn isolate(env: &Env) -> Result<Rc<Isolate>, ApiError> {
+    if let Some(isolate) = ISOLATE.with(|slot| slot.borrow().clone()) {
+        return Ok(isolate);
     }
     let var = |name: &str| env_string(env, name);
     let config = ApiConfig::from_vars(var)?;
@@ -79,9 +96,12 @@ fn api(env: &Env) -> Result<Rc<WorkerApi>, ApiError> {
     let token = var(REDIS_TOKEN_VAR)
         .filter(|token| !token.is_empty())
         .ok_or_else(|| missing(REDIS_TOKEN_VAR))?;
-    let api = Rc::new(Api::new(config, Client::new(url, token, FetchTransport)));
-    API.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&api)));
-    Ok(api)
+    let isolate = Rc::new(Isolate {
+        api: Api::new(config, Client::new(url, token, FetchTransport)),
+        test_clock: var(TEST_CLOCK_VAR).as_deref() == Some("header"),
+    });
+    ISOLATE.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&isolate)));
+    Ok(isolate)
 }
 
 /// A variable or secret as text. `[vars]` may hold numbers or tables, which arrive as JSON values;
@@ -159,6 +179,7 @@ async fn cached_top(
     api: &WorkerApi,
     request: &Request,
     api_request: ApiRequest,
+    now_ms: i64,
     ctx: &Context,
 ) -> worker::Result<Response> {
     let cache = default_cache()?;
@@ -178,7 +199,7 @@ async fn cached_top(
     uncached
         .headers
         .retain(|(name, _)| !name.eq_ignore_ascii_case("if-none-match"));
-    let fresh = api.handle(&uncached, now_ms(), [0; 32]).await;
+    let fresh = api.handle(&uncached, now_ms, [0; 32]).await;
     if is_cacheable(&fresh) {
         let stored = to_js_response(&fresh.clone().without_cors())?;
         let put = JsFuture::from(cache.put_with_str(&key, &stored));
@@ -242,8 +263,21 @@ fn is_cacheable(response: &ApiResponse) -> bool {
         })
 }
 
-fn now_ms() -> i64 {
-    js_sys::Date::now() as i64
+/// `Date.now()`, unless the test clock is on and the request sets it.
+fn now_ms(isolate: &Isolate, request: &Request) -> Result<i64, ApiError> {
+    let test_now = isolate
+        .test_clock
+        .then(|| request.headers().get(TEST_NOW_HEADER).ok().flatten())
+        .flatten();
+    match test_now {
+        Some(now) => now.trim().parse().map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidParameter,
+                format!("{TEST_NOW_HEADER} must be Unix milliseconds"),
+            )
+        }),
+        None => Ok(js_sys::Date::now() as i64),
+    }
 }
 
 /// 32 bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
