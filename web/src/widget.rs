@@ -266,13 +266,49 @@ impl Controller {
     }
 
     /// One poll: the period list once per board, the top N, and the viewer's neighbourhood when
-    /// they are outside it. Signals are written only when an answer changed something.
+    /// they are outside it. The requests go out together (one round trip, not three, before the
+    /// first paint): the neighbourhood is asked for whenever the last top did not hold the viewer,
+    /// and dropped when the new one does. Signals are written only when an answer changed something.
     async fn poll(&self, options: &Options) -> Result<(), PollError> {
         let board_key = (options.endpoint.clone(), options.board.clone());
-        if self.state.borrow().boards_loaded_for.as_ref() != Some(&board_key) {
-            let reply = self.get(options.boards_url(), None).await?;
+        let (need_boards, top_etag, around_etag, viewer_was_in_top) = {
+            let state = self.state.borrow();
+            (
+                state.boards_loaded_for.as_ref() != Some(&board_key),
+                state.top_etag.clone(),
+                state.around_etag.clone(),
+                viewer_in(options, &state.top_entries),
+            )
+        };
+        let around_url = options.around_url().filter(|_| !viewer_was_in_top);
+        let (boards, top, around) = futures::future::join3(
+            async {
+                if need_boards {
+                    Some(self.get(options.boards_url(), None).await)
+                } else {
+                    None
+                }
+            },
+            self.get(options.top_url(), top_etag),
+            async {
+                match around_url {
+                    Some(url) => Some(self.get(url, around_etag).await),
+                    None => None,
+                }
+            },
+        )
+        .await;
+        if [&boards, &around]
+            .iter()
+            .any(|reply| matches!(reply, Some(Err(PollError::Stale))))
+        {
+            return Err(PollError::Stale);
+        }
+
+        if let Some(reply) = boards {
+            let reply = reply?;
             if reply.status == 200
-                && let Ok(list) = crate::json::board_list(&reply.body).ok_or(())
+                && let Some(list) = crate::json::board_list(&reply.body)
             {
                 let info = list.boards.into_iter().find(|b| b.id == options.board);
                 self.signals
@@ -285,8 +321,7 @@ impl Controller {
             }
         }
 
-        let etag = self.state.borrow().top_etag.clone();
-        let reply = self.get(options.top_url(), etag).await?;
+        let reply = top?;
         let mut changed = false;
         match reply.status {
             304 => {}
@@ -306,18 +341,18 @@ impl Controller {
             _ => return Err(PollError::Failed),
         }
 
-        let viewer_outside = options.player.as_ref().is_some_and(|player| {
-            !self
-                .state
-                .borrow()
-                .top_entries
-                .iter()
-                .any(|e| &e.player == player)
-        });
+        let viewer_outside =
+            options.player.is_some() && !viewer_in(options, &self.state.borrow().top_entries);
         if viewer_outside {
-            let url = options.around_url().expect("a viewer has an around URL");
-            let etag = self.state.borrow().around_etag.clone();
-            let reply = self.get(url, etag).await?;
+            let reply = match around {
+                Some(reply) => reply?,
+                // The viewer just dropped out of the top: ask now.
+                None => {
+                    let url = options.around_url().expect("a viewer has an around URL");
+                    let etag = self.state.borrow().around_etag.clone();
+                    self.get(url, etag).await?
+                }
+            };
             match reply.status {
                 304 => {}
                 200 => {
@@ -355,6 +390,12 @@ impl Controller {
             self.publish();
         }
         Ok(())
+    }
+
+    /// Builds (and caches) the number formatter for the current locale.
+    fn prepare_formatter(&self) {
+        let locale = self.options().locale;
+        let _ = number_format(&mut self.state.borrow_mut().formatter, locale.as_deref());
     }
 
     fn rows(
@@ -458,6 +499,14 @@ fn number_format(
     }
 }
 
+/// Whether the viewer (if any) is one of these entries.
+fn viewer_in(options: &Options, entries: &[Entry]) -> bool {
+    options
+        .player
+        .as_ref()
+        .is_some_and(|player| entries.iter().any(|e| &e.player == player))
+}
+
 fn document_hidden() -> bool {
     window().document().is_some_and(|d| d.hidden())
 }
@@ -546,6 +595,15 @@ impl Mounted {
         )?;
 
         leptos::task::spawn_local(controller.clone().run());
+        // Queued after `run`, so it runs once the first requests are in flight: a page's first
+        // `Intl.NumberFormat` costs 20-50 ms (ICU data), paid here while waiting on the network
+        // instead of between the first answer and the first paint.
+        let for_formatter = Rc::downgrade(&controller);
+        leptos::task::spawn_local(async move {
+            if let Some(controller) = for_formatter.upgrade() {
+                controller.prepare_formatter();
+            }
+        });
         Ok(Self {
             controller,
             view: Some(Box::new(handle)),
