@@ -67,7 +67,12 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
         Ok(now_ms) => now_ms,
         Err(error) => return to_js_response(&ApiResponse::error(&error)),
     };
-    let api_request = to_api_request(&request).await?;
+    // Reading fails when the client stops sending before the body it announced is complete:
+    // a bad request, answered as such rather than left to the runtime as a plain 500.
+    let Ok(api_request) = to_api_request(&request).await else {
+        let error = ApiError::new(ErrorCode::InvalidJson, "the request body could not be read");
+        return to_js_response(&ApiResponse::error(&error));
+    };
     if is_top_read(&api_request) && api.config().cache_seconds > 0 {
         cached_top(api, &request, api_request, now_ms, &ctx).await
     } else {

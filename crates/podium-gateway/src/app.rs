@@ -143,6 +143,11 @@ impl AppState {
     }
 
     fn authenticate(&self, uri: &Uri, headers: &HeaderMap) -> Result<Access, GatewayError> {
+        // Two Authorization headers are ambiguous (a proxy in front may have checked the other
+        // one): refused, whichever of them is right.
+        if headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
+            return Err(GatewayError::Unauthorized);
+        }
         let from_header = headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -167,6 +172,14 @@ impl AppState {
 
     /// Applies the command policy to one command; `Ok(true)` when it may write.
     fn permit(&self, access: Access, command: &Command) -> Result<bool, GatewayError> {
+        // Redis quotes an unknown command's name in its error, and redis-rs cannot read an error
+        // line that is not UTF-8: it would drop the shared connection and answer 503. Command
+        // names are ASCII, so such a name is refused here instead.
+        if std::str::from_utf8(&command[0]).is_err() {
+            return Err(GatewayError::BadRequest(
+                "unknown command: a command name must be UTF-8 text".into(),
+            ));
+        }
         let name = || String::from_utf8_lossy(&command[0]).to_uppercase();
         let writes = match classify(command) {
             CommandClass::Read => false,

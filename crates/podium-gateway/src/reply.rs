@@ -69,7 +69,7 @@ pub fn replies_resp2(replies: &[Reply]) -> Vec<u8> {
     for reply in replies {
         match reply {
             Ok(value) => write_resp2(&mut out, value),
-            Err(error) => out.extend_from_slice(format!("-{error}\r\n").as_bytes()),
+            Err(error) => line(&mut out, b'-', error),
         }
     }
     out
@@ -157,6 +157,21 @@ impl serde::Serialize for Json<'_> {
     }
 }
 
+/// A one-line RESP2 frame: `+status` or `-error`. A CR or LF inside would end the frame early
+/// and let the rest of the text pose as further replies (a refused command's error quotes the
+/// client's command name), so each becomes a space, as Redis does with its own error texts.
+fn line(out: &mut Vec<u8>, kind: u8, text: &str) {
+    out.push(kind);
+    out.extend(text.bytes().map(|byte| {
+        if matches!(byte, b'\r' | b'\n') {
+            b' '
+        } else {
+            byte
+        }
+    }));
+    out.extend_from_slice(b"\r\n");
+}
+
 /// The RESP2 bytes of a reply, for `Upstash-Response-Format: resp2`.
 ///
 /// Written by hand: redis-rs parses RESP but exposes no encoder for its `Value`, and RESP2's
@@ -177,11 +192,9 @@ pub fn write_resp2(out: &mut Vec<u8>, value: &Value) {
         Value::Nil => out.extend_from_slice(b"$-1\r\n"),
         Value::Int(n) => out.extend_from_slice(format!(":{n}\r\n").as_bytes()),
         Value::BulkString(bytes) => bulk(out, bytes),
-        Value::SimpleString(text) => out.extend_from_slice(format!("+{text}\r\n").as_bytes()),
+        Value::SimpleString(text) => line(out, b'+', text),
         Value::Okay => out.extend_from_slice(b"+OK\r\n"),
-        Value::ServerError(error) => {
-            out.extend_from_slice(format!("-{}\r\n", server_error_text(error)).as_bytes());
-        }
+        Value::ServerError(error) => line(out, b'-', &server_error_text(error)),
         Value::Array(items) | Value::Set(items) | Value::Push { data: items, .. } => {
             array(out, items);
         }
@@ -254,6 +267,21 @@ mod tests {
         let mut out = Vec::new();
         write_resp2(&mut out, &reply);
         assert_eq!(out, b"-NOSCRIPT No matching script. Please use EVAL.\r\n");
+    }
+
+    /// Found by the `gateway_reply` fuzz target: an error text holding CRLF (a read-only
+    /// token's refusal quotes the command name the client sent) split one reply into several.
+    #[test]
+    fn resp2_error_and_status_lines_stay_one_frame() {
+        let refused = "NOPERM this token is read-only and cannot run 'GET\r\n+OK\r\n:1'".to_owned();
+        let out = replies_resp2(&[Err(refused), Ok(Value::Int(1))]);
+        assert_eq!(
+            out,
+            b"-NOPERM this token is read-only and cannot run 'GET  +OK  :1'\r\n:1\r\n"
+        );
+        let mut out = Vec::new();
+        write_resp2(&mut out, &Value::SimpleString("a\nb\rc".into()));
+        assert_eq!(out, b"+a b c\r\n");
     }
 
     #[test]

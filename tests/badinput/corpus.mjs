@@ -1,0 +1,618 @@
+// The bad-input corpus: malformed requests to the Worker and to the gateway, each with the status
+// and error code it is documented to get (docs/reliability.md, "Bad input"). badinput.test.mjs
+// sends every case to the real servers and checks the answer and that no stored data changed.
+//
+// A case is {name, method, path, headers, body, expect}:
+//   - body: a string or bytes, sent as is (no content-type is added unless `headers` says so);
+//   - raw: instead of method/path/headers/body, the exact bytes of an HTTP/1.1 request, sent on
+//     a socket: for what fetch refuses to send (CR/LF in headers, duplicate headers, `..`);
+//   - expect.status: the HTTP status;
+//   - expect.code: for the Worker, the API's error code (`error.code`); for the gateway, the start
+//     of its `error` text (`ERR`, `WRONGPASS`, `NOPERM`);
+//   - expect.http: the HTTP layer (workerd or hyper) refuses the request before the application
+//     sees it; its answer is not the application's JSON, so only the status is checked, and for
+//     a 4xx closing the connection without an answer counts too (hyper does that for some
+//     malformed headers).
+//
+// Context `c` holds the credentials and ids the cases need; see badinput.test.mjs.
+
+const MB = 1024 * 1024;
+
+const nest = (depth, open, close, inner = "1") => open.repeat(depth) + inner + close.repeat(depth);
+const bytes = (...parts) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
+
+/** Raw HTTP/1.1 request bytes; `headerLines` are sent exactly as given. */
+export function rawRequest(method, target, headerLines = [], body = "") {
+  const payload = Buffer.isBuffer(body) ? body : Buffer.from(body, "utf8");
+  const head = [`${method} ${target} HTTP/1.1`, "Host: 127.0.0.1", "Connection: close", ...headerLines];
+  if (payload.length > 0) head.push(`Content-Length: ${payload.length}`);
+  return Buffer.concat([Buffer.from(`${head.join("\r\n")}\r\n\r\n`, "latin1"), payload]);
+}
+
+// -----------------------------------------------------------------------------------------------
+// The Worker.
+
+/** @param {{serverKey: string, sessionA: string, playerA: string, playerB: string, endedSession: string}} c */
+export function workerCases(c) {
+  const cases = [];
+  const json = { "content-type": "application/json" };
+  const key = { ...json, authorization: `Bearer ${c.serverKey}` };
+  const add = (name, request, status, code) => cases.push({ name, ...request, expect: { status, code } });
+  const submit = (body, headers = key, board = "global") => ({
+    method: "POST",
+    path: `/v1/boards/${board}/scores`,
+    headers,
+    body,
+  });
+  const score = (text) => `{"player":"${c.playerA}","score":${text}}`;
+
+  // Bad JSON: not JSON, or not the expected object.
+  for (const [name, body] of [
+    ["empty body", ""],
+    ["only whitespace", " \n\t "],
+    ["unclosed object", "{"],
+    ["closing brace only", "}"],
+    ["unclosed string", '{"player":"p'],
+    ["JSON null", "null"],
+    ["JSON array", "[]"],
+    ["array of the fields", '["p", 1]'],
+    ["JSON string", '"score"'],
+    ["JSON number", "1500"],
+    ["JSON true", "true"],
+    ["single quotes", "{'player':'p','score':1}"],
+    ["unquoted keys", "{player:\"p\",score:1}"],
+    ["trailing comma", '{"player":"p","score":1,}'],
+    ["missing comma", '{"player":"p" "score":1}'],
+    ["missing colon", '{"player" "p","score":1}'],
+    ["trailing garbage", '{"player":"p","score":1} x'],
+    ["two objects", '{"player":"p","score":1}{"player":"p","score":2}'],
+    ["extra closing brace", '{"player":"p","score":1}}'],
+    ["comment", '{"player":"p",/* c */"score":1}'],
+    ["byte order mark", "\uFEFF{\"player\":\"p\",\"score\":1}"],
+    ["NUL byte", "\u0000"],
+    ["empty object", "{}"],
+    ["missing score", '{"player":"p"}'],
+    ["missing player", '{"score":1}'],
+    ["duplicate field", '{"player":"p","player":"q","score":1}'],
+    ["duplicate score", '{"player":"p","score":1,"score":2}'],
+    ["leading zero", score("01")],
+    ["plus sign", score("+1")],
+    ["bare fraction", score(".5")],
+    ["trailing dot", score("1.")],
+    ["hex number", score("0x10")],
+    ["dangling exponent", score("1e")],
+    ["NaN", score("NaN")],
+    ["Infinity", score("Infinity")],
+    ["-Infinity", score("-Infinity")],
+    ["lowercase nan", score("nan")],
+    ["undefined", score("undefined")],
+  ]) {
+    add(`bad JSON: ${name}`, submit(body), 400, "invalid_json");
+  }
+
+  // Wrong types.
+  for (const [name, body] of [
+    ["player is a number", '{"player":1,"score":1}'],
+    ["player is null", '{"player":null,"score":1}'],
+    ["player is an array", '{"player":["p"],"score":1}'],
+    ["player is an object", '{"player":{"id":"p"},"score":1}'],
+    ["player is a boolean", '{"player":true,"score":1}'],
+    ["name is a number", `{"player":"${c.playerA}","score":1,"name":5}`],
+    ["name is an array", `{"player":"${c.playerA}","score":1,"name":["n"]}`],
+  ]) {
+    add(`wrong type: ${name}`, submit(body), 400, "invalid_json");
+  }
+  for (const [name, text] of [
+    ["score is a string", '"10"'],
+    ["score is an empty string", '""'],
+    ["score is true", "true"],
+    ["score is null", "null"],
+    ["score is an array", "[1]"],
+    ["score is an empty array", "[]"],
+    ["score is an object", '{"value":1}'],
+  ]) {
+    add(`wrong type: ${name}`, submit(score(text)), 400, "invalid_score");
+  }
+
+  // Numbers: fractions, exponents, negative zero, and magnitudes beyond a double's integers.
+  for (const [text, code] of [
+    ["1.5", "invalid_score"],
+    ["1.0", "invalid_score"],
+    ["0.0", "invalid_score"],
+    ["1e2", "invalid_score"],
+    ["1E2", "invalid_score"],
+    ["5e-324", "invalid_score"],
+    ["1e-400", "invalid_score"],
+    ["-0", "invalid_score"],
+    ["-0.0", "invalid_score"],
+    ["-1e-400", "invalid_score"],
+    ["9007199254740992", "score_out_of_range"],
+    ["-9007199254740992", "score_out_of_range"],
+    ["9223372036854775807", "score_out_of_range"],
+    ["9223372036854775808", "score_out_of_range"],
+    ["-9223372036854775808", "score_out_of_range"],
+    ["-9223372036854775809", "score_out_of_range"],
+    ["18446744073709551616", "score_out_of_range"],
+    ["123456789012345678901234567890", "score_out_of_range"],
+    ["1e20", "score_out_of_range"],
+    ["1e400", "score_out_of_range"],
+    ["-1e400", "score_out_of_range"],
+    ["1.7976931348623157e308", "score_out_of_range"],
+  ]) {
+    add(`number: ${text}`, submit(score(text)), 400, code);
+  }
+  add("number: below the board's minimum", submit(score("-1"), key, "bounded"), 400, "score_out_of_range");
+  add("number: above the board's maximum", submit(score("1001"), key, "bounded"), 400, "score_out_of_range");
+
+  // Player ids and names.
+  for (const [name, player] of [
+    ["empty", ""],
+    ["space", "a b"],
+    ["65 bytes", "x".repeat(65)],
+    ["hash tag braces", "{podium:global}"],
+    ["slash", "a/b"],
+    ["dot dot slash", "../x"],
+    ["accented", "é"],
+    ["emoji", "🎮"],
+    ["NUL", "a\u0000b"],
+    ["newline", "a\nb"],
+    ["percent", "%41"],
+    ["asterisk", "*"],
+  ]) {
+    add(`player id: ${name}`, submit(JSON.stringify({ player, score: 1 })), 400, "invalid_player");
+  }
+  for (const [name, text] of [
+    ["empty", ""],
+    ["blank", "   "],
+    ["33 characters", "n".repeat(33)],
+    ["bell", "a\u0007b"],
+    ["NUL", "a\u0000b"],
+    ["CR LF", "a\r\nb"],
+    ["escape sequence", "\u001b[31mred"],
+    ["right-to-left override", "abc\u202Edef"],
+    ["isolate", "\u2066x\u2069"],
+    ["DEL", "a\u007fb"],
+  ]) {
+    add(`name: ${name}`, submit(JSON.stringify({ player: c.playerA, score: 1, name: text })), 400, "invalid_name");
+  }
+
+  // Unknown fields.
+  for (const field of ["extra", "Score", "__proto__", "constructor", "token", ""]) {
+    add(`unknown field: ${JSON.stringify(field)}`, submit(`{"player":"${c.playerA}","score":1,${JSON.stringify(field)}:1}`), 400, "unknown_field");
+  }
+
+  // Deep nesting: refused by the parser's depth limit within 4 KB, by the size limit beyond.
+  // Still JSON, so the body parses; the score is an array, not an integer.
+  add("deep nesting: 2,000 arrays as the score", submit(score(nest(2000, "[", "]"))), 400, "invalid_score");
+  add("deep nesting: 2,000 arrays as the body", submit(nest(2000, "[", "]")), 400, "invalid_json");
+  add("deep nesting: 500 objects as the player", submit(`{"player":${nest(500, '{"a":', "}")},"score":1}`), 400, "invalid_json");
+  add("deep nesting: 10,000 arrays", submit(score(nest(10_000, "[", "]"))), 413, "body_too_large");
+
+  // Size.
+  add("body of 4,097 bytes", submit(`{"player":"${c.playerA}","score":1,"name":"${"x".repeat(4097)}"}`), 413, "body_too_large");
+  add("body of 10 MB", submit("x".repeat(10 * MB)), 413, "body_too_large");
+  add("body of 10 MB of JSON whitespace", submit(`${" ".repeat(10 * MB)}{}`), 413, "body_too_large");
+  add("session body of 10 MB", { method: "POST", path: "/v1/sessions", headers: key, body: `{"player":"${"p".repeat(10 * MB)}"}` }, 413, "body_too_large");
+
+  // Invalid UTF-8 and broken escapes.
+  for (const [name, body] of [
+    ["0xFF in the player", bytes('{"player":"', [0xff], '","score":1}')],
+    ["truncated sequence in the name", bytes(`{"player":"${c.playerA}","score":1,"name":"`, [0xc3, 0x28], '"}')],
+    ["overlong slash", bytes('{"player":"', [0xc0, 0xaf], '","score":1}')],
+    ["UTF-16 surrogate bytes", bytes('{"player":"', [0xed, 0xa0, 0x80], '","score":1}')],
+    ["UTF-16 body", Buffer.from('\uFEFF{"player":"p","score":1}', "utf16le")],
+    ["lone surrogate escape", `{"player":"${c.playerA}","score":1,"name":"\\ud800"}`],
+    ["bad escape", `{"player":"${c.playerA}","score":1,"name":"\\x41"}`],
+    ["raw control character in a string", `{"player":"${c.playerA}","score":1,"name":"a\u0001b"}`],
+  ]) {
+    add(`invalid UTF-8: ${name}`, submit(body), 400, "invalid_json");
+  }
+
+  // Content types.
+  const body = `{"player":"${c.playerA}","score":1}`;
+  for (const type of [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/jsonp",
+    "application/json-seq",
+    "application/xml",
+    "json",
+    "application/json, text/plain",
+  ]) {
+    add(`content type: ${JSON.stringify(type)}`, submit(body, { authorization: `Bearer ${c.serverKey}`, "content-type": type }), 415, "unsupported_media_type");
+  }
+
+  // Unknown boards.
+  for (const board of ["nope", "x".repeat(33), "%7Bpodium%3Aglobal%7D", "GLOBAL", "global%20", "%00"]) {
+    add(`unknown board: POST ${board}`, submit(`{"player":"${c.playerA}","score":1}`, key, board), 404, "unknown_board");
+  }
+  add("unknown board: top", { method: "GET", path: "/v1/boards/nope/top" }, 404, "unknown_board");
+  add("unknown board: player", { method: "GET", path: `/v1/boards/nope/players/${c.playerA}` }, 404, "unknown_board");
+  add("unknown board: around", { method: "GET", path: `/v1/boards/nope/players/${c.playerA}/around` }, 404, "unknown_board");
+  add("unknown board: reset", { method: "DELETE", path: "/v1/boards/nope", headers: key }, 404, "unknown_board");
+  add("unknown board: remove player", { method: "DELETE", path: `/v1/boards/nope/players/${c.playerA}`, headers: key }, 404, "unknown_board");
+
+  // Wrong methods on known routes.
+  for (const [method, path] of [
+    ["PUT", "/v1/boards/global/scores"],
+    ["PATCH", "/v1/boards/global/scores"],
+    ["DELETE", "/v1/boards/global/scores"],
+    ["GET", "/v1/boards/global/scores"],
+    ["POST", "/v1/boards/global/top"],
+    ["PUT", "/v1/boards/global/top"],
+    ["POST", "/v1/boards"],
+    ["GET", "/v1/sessions"],
+    ["PUT", "/v1/sessions"],
+    ["POST", "/v1/sessions/current"],
+    ["POST", "/v1/health"],
+    ["DELETE", "/v1/openapi.json"],
+    ["PATCH", "/v1/boards/global"],
+    ["POST", `/v1/boards/global/players/${c.playerA}`],
+    ["PUT", `/v1/boards/global/players/${c.playerA}/around`],
+  ]) {
+    add(`method: ${method} ${path}`, { method, path, headers: key, body: method === "GET" ? undefined : body }, 405, "method_not_allowed");
+  }
+
+  // Paths.
+  for (const path of [
+    "/",
+    "/v1",
+    "/v2/boards",
+    "/v1/boards/global/top/extra",
+    "/v1//boards/global/top",
+    "/V1/BOARDS",
+    "/v1/böards",
+    "/v1/boards/global/top;x",
+    `/v1/${"a".repeat(8000)}`,
+    "/v1/boards/global/players/p/around/x",
+    "/favicon.ico",
+    "/.env",
+  ]) {
+    add(`path: ${path.length > 60 ? `${path.slice(0, 40)}… (${path.length} bytes)` : path}`, { method: "GET", path }, 404, "not_found");
+  }
+  add("path: encoded slash in a board id", { method: "GET", path: "/v1/boards/global%2Ftop/top" }, 404, "unknown_board");
+  add("path: encoded slash instead of a separator", { method: "POST", path: "/v1/boards/global%2Fscores", headers: key, body }, 405, "method_not_allowed");
+  add("path: invalid player id (encoded space)", { method: "GET", path: "/v1/boards/global/players/a%20b" }, 400, "invalid_player");
+  add("path: encoded braces in a player id", { method: "GET", path: "/v1/boards/global/players/%7Bx%7D" }, 400, "invalid_player");
+  add("path: invalid percent-encoding", { method: "GET", path: "/v1/boards/global/players/%zz" }, 400, "invalid_player");
+  add("path: encoded invalid UTF-8", { method: "GET", path: "/v1/boards/global/players/%ff%fe" }, 400, "invalid_player");
+  add("path: over-long player id", { method: "GET", path: `/v1/boards/global/players/${"p".repeat(65)}` }, 400, "invalid_player");
+  add("path: delete with an invalid player id", { method: "DELETE", path: "/v1/boards/global/players/a%2Fb", headers: key }, 400, "invalid_player");
+
+  // Query parameters.
+  for (const query of [
+    "limit=0",
+    "limit=-1",
+    "limit=101",
+    "limit=1e2",
+    "limit=1.5",
+    "limit=%00",
+    "limit=99999999999999999999",
+    "limit=",
+    "offset=-1",
+    "offset=1.5",
+    "offset=1000001",
+    "ties=SHARED",
+    "ties=",
+  ]) {
+    add(`query: ${query}`, { method: "GET", path: `/v1/boards/global/top?${query}` }, 400, "invalid_parameter");
+  }
+  for (const query of ["period=hourly", "period=", "period=ALLTIME", "period=weekly", "period=daily&at=2020-13-45", "period=daily&at=yesterday", "period=daily&at=1999-01-01"]) {
+    add(`query: ${query}`, { method: "GET", path: `/v1/boards/global/top?${query}` }, 400, "unknown_period");
+  }
+  add("query: radius=51", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=51` }, 400, "invalid_parameter");
+  add("query: radius=-1", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=-1` }, 400, "invalid_parameter");
+
+  // Credentials missing, malformed, in the wrong place, or the wrong ones.
+  const validBody = `{"player":"${c.playerA}","score":1}`;
+  const writeWith = (headers, query = "") => ({ method: "POST", path: `/v1/boards/global/scores${query}`, headers: { ...json, ...headers }, body: validBody });
+  for (const [name, headers, query] of [
+    ["no Authorization", {}],
+    ["server key in ?token=", {}, `?token=${c.serverKey}`],
+    ["server key in ?_token=", {}, `?_token=${c.serverKey}`],
+    ["server key in ?key=", {}, `?key=${c.serverKey}`],
+    ["server key in ?authorization=", {}, `?authorization=Bearer%20${c.serverKey}`],
+    ["server key in X-Api-Key", { "x-api-key": c.serverKey }],
+    ["server key in a cookie", { cookie: `token=${c.serverKey}` }],
+    ["empty Authorization", { authorization: "" }],
+    ["scheme only", { authorization: "Bearer" }],
+    ["scheme and a space", { authorization: "Bearer " }],
+    ["key without a scheme", { authorization: c.serverKey }],
+    ["Basic scheme", { authorization: `Basic ${Buffer.from(`x:${c.serverKey}`).toString("base64")}` }],
+    ["Token scheme", { authorization: `Token ${c.serverKey}` }],
+    ["lowercase bearer, wrong key", { authorization: "bearer not-the-key" }],
+    ["tab instead of a space", { authorization: `Bearer\t${c.serverKey}` }],
+    ["key and a second word", { authorization: `Bearer ${c.serverKey} extra` }],
+    ["key with a suffix", { authorization: `Bearer ${c.serverKey}x` }],
+    ["key without its last character", { authorization: `Bearer ${c.serverKey.slice(0, -1)}` }],
+    ["key in upper case", { authorization: `Bearer ${c.serverKey.toUpperCase()}` }],
+    ["two Authorization values", { authorization: `Bearer not-the-key, Bearer ${c.serverKey}` }],
+    ["64 KB token", { authorization: `Bearer ${"t".repeat(64 * 1024)}` }],
+    ["an ended session", { authorization: `Bearer ${c.endedSession}` }],
+    ["the gateway's token", { authorization: `Bearer ${c.gatewayToken}` }],
+  ]) {
+    add(`credentials: ${name}`, writeWith(headers, query), 401, "unauthorized");
+  }
+  add("credentials: another player's session", submit(`{"player":"${c.playerB}","score":1}`, { ...json, authorization: `Bearer ${c.sessionA}` }), 403, "forbidden");
+  add("credentials: a session creating sessions", { method: "POST", path: "/v1/sessions", headers: { ...json, authorization: `Bearer ${c.sessionA}` }, body: `{"player":"${c.playerA}"}` }, 403, "forbidden");
+  add("credentials: a session removing a player", { method: "DELETE", path: `/v1/boards/global/players/${c.playerB}`, headers: { authorization: `Bearer ${c.sessionA}` } }, 403, "forbidden");
+  add("credentials: a session resetting a board", { method: "DELETE", path: "/v1/boards/global", headers: { authorization: `Bearer ${c.sessionA}` } }, 403, "forbidden");
+  add("credentials: anonymous reset", { method: "DELETE", path: "/v1/boards/global" }, 401, "unauthorized");
+  add("credentials: anonymous session", { method: "POST", path: "/v1/sessions", headers: json, body: `{"player":"${c.playerA}"}` }, 401, "unauthorized");
+  add("credentials: the server key ending a session", { method: "DELETE", path: "/v1/sessions/current", headers: { authorization: `Bearer ${c.serverKey}` } }, 401, "unauthorized");
+
+  // Session bodies.
+  for (const [name, body, code] of [
+    ["not JSON", "{", "invalid_json"],
+    ["no player", "{}", "invalid_json"],
+    ["invalid player", '{"player":"a b"}', "invalid_player"],
+    ["invalid name", `{"player":"${c.playerA}","name":"\u202Eevil"}`, "invalid_name"],
+    ["unknown field", `{"player":"${c.playerA}","ttl":99999}`, "unknown_field"],
+  ]) {
+    add(`session body: ${name}`, { method: "POST", path: "/v1/sessions", headers: key, body }, 400, code);
+  }
+
+  // What fetch cannot send: sent as raw bytes over a socket.
+  // `halfClose`: the client stops sending (ends its side) after these bytes.
+  const rawCase = (name, raw, status, code, http = false, halfClose = false) => cases.push({ name, raw, halfClose, expect: { status, code, http } });
+  rawCase("raw: CR inside a header value", rawRequest("GET", "/v1/boards", ["X-Junk: a\rb"]), 400, undefined, true);
+  rawCase("raw: NUL in a header value", rawRequest("GET", "/v1/boards", ["X-Junk: a\u0000b"]), 400, undefined, true);
+  rawCase("raw: header without a colon", rawRequest("GET", "/v1/boards", ["Authorization Bearer x"]), 400, undefined, true);
+  // workerd ends a header line at a bare LF: what follows is the client's own second header.
+  rawCase("raw: bare LF starts a second header", rawRequest("POST", "/v1/boards/global/scores", ["X-Junk: a\nAuthorization: Bearer not-the-key", "Content-Type: application/json"], validBody), 401, "unauthorized");
+  // workerd reads `Authorization :` as Authorization (RFC 9112 would refuse it): nothing gets in
+  // that a well-formed header would not let in.
+  rawCase("raw: space before the colon", rawRequest("POST", "/v1/boards/global/scores", ["Authorization : Bearer not-the-key", "Content-Type: application/json"], validBody), 401, "unauthorized");
+  rawCase("raw: duplicate Authorization, wrong one first", rawRequest("POST", "/v1/boards/global/scores", ["Authorization: Bearer not-the-key", `Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 401, "unauthorized");
+  rawCase("raw: duplicate Authorization, right one first", rawRequest("POST", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, "Authorization: Bearer not-the-key", "Content-Type: application/json"], validBody), 401, "unauthorized");
+  rawCase("raw: duplicate Authorization, both right", rawRequest("POST", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, `Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 401, "unauthorized");
+  rawCase("raw: unknown method", rawRequest("FOO", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 501, undefined, true);
+  // The runtime resolves `..`, `%2e%2e` and `\` before the Worker sees the URL.
+  rawCase("raw: dot-dot segments", rawRequest("GET", "/v1/boards/global/../nope/top"), 404, "unknown_board");
+  rawCase("raw: encoded dot-dot segments", rawRequest("GET", "/v1/boards/global/%2e%2e/nope/top"), 404, "unknown_board");
+  rawCase("raw: dot-dot above the root", rawRequest("GET", "/../../../etc/passwd"), 404, "not_found");
+  rawCase("raw: backslashes to an unknown board", rawRequest("GET", "/v1\\boards\\nope\\top"), 404, "unknown_board");
+  rawCase("raw: write through dot-dot to an unknown board", rawRequest("POST", "/v1/boards/global/../nope/scores", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 404, "unknown_board");
+  rawCase("raw: write through dot-dot to a wrong method", rawRequest("POST", "/v1/boards/global/scores/../top", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 405, "method_not_allowed");
+  rawCase("raw: Content-Length larger than the body", Buffer.concat([rawRequest("POST", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json", "Content-Length: 100"]).subarray(0, -2), Buffer.from("\r\n{")]), 400, "invalid_json", false, true);
+  return cases;
+}
+
+// -----------------------------------------------------------------------------------------------
+// The gateway.
+
+/** @param {{token: string, readOnlyToken: string, str: string, counter: string, zset: string, hash: string, list: string}} c */
+export function gatewayCases(c) {
+  const cases = [];
+  // Every would-be write carries its own value, so a write slipping through after another one
+  // cannot hide behind an equal value.
+  let writes = 0;
+  const v = () => `changed-${++writes}`;
+  const auth = { authorization: `Bearer ${c.token}` };
+  const add = (name, request, status, code, http = false) => cases.push({ name, ...request, expect: { status, code, http } });
+  const post = (path, body, headers = auth) => ({ method: "POST", path, headers, body });
+
+  // Bad JSON commands.
+  for (const [name, body] of [
+    ["empty body", ""],
+    ["whitespace", "  "],
+    ["object", '{"cmd":"SET"}'],
+    ["empty array", "[]"],
+    ["nested empty array", "[[]]"],
+    ["unclosed array", '["SET","k"'],
+    ["null argument", `["SET","${c.str}",null]`],
+    ["object argument", `["SET","${c.str}",{"a":1}]`],
+    ["array argument", `["SET","${c.str}",["v"]]`],
+    ["string body", '"SET"'],
+    ["number body", "123"],
+    ["null body", "null"],
+    ["null command", "[null]"],
+    ["trailing comma", '["PING",]'],
+    ["single quotes", "['PING']"],
+    ["comment", '["PING" /* c */]'],
+    ["byte order mark", '\uFEFF["PING"]'],
+    ["two arrays", '["PING"]["PING"]'],
+    ["lone surrogate escape", `["SET","${c.str}","\\ud800"]`],
+    ["bad escape", `["SET","${c.str}","\\x41"]`],
+    ["10,000 nested arrays", nest(10_000, "[", "]", '"PING"')],
+    ["1,000 nested arrays as an argument", `["SET","${c.str}",${nest(1000, "[", "]", '"v"')}]`],
+  ]) {
+    add(`bad JSON: ${name}`, post("/", body), 400, "ERR");
+  }
+  for (const [name, body] of [
+    ["0xFF in a string", bytes(`["SET","${c.str}","`, [0xff], '"]')],
+    ["truncated UTF-8 sequence", bytes(`["SET","${c.str}","`, [0xc3], '"]')],
+    ["overlong encoding", bytes(`["SET","`, [0xc0, 0xaf], '","v"]')],
+    ["UTF-16 body", Buffer.from(`["SET","${c.str}","v"]`, "utf16le")],
+  ]) {
+    add(`invalid UTF-8: ${name}`, post("/", body), 400, "ERR");
+  }
+
+  // Commands Redis refuses: nothing is written.
+  for (const [name, command] of [
+    ["empty command name", [""]],
+    ["unknown command", ["NOSUCHCOMMAND", c.str]],
+    ["true as a command", "[true]"],
+    ["number as a command", "[1.5]"],
+    ["SET without a value", ["SET", c.str]],
+    ["SET with an unknown option", ["SET", c.str, "v", "FOREVER"]],
+    ["SET with a negative EX", ["SET", c.str, "v", "EX", "-1"]],
+    ["SET with EX 1e400", ["SET", c.str, "v", "EX", "1e400"]],
+    ["INCRBY 1e400", ["INCRBY", c.counter, "1e400"]],
+    ["INCRBY NaN", ["INCRBY", c.counter, "NaN"]],
+    ["INCRBY past 2^63", ["INCRBY", c.counter, "9223372036854775807"]],
+    ["INCRBY with a float", ["INCRBY", c.counter, "1.5"]],
+    ["INCRBYFLOAT inf", ["INCRBYFLOAT", c.counter, "inf"]],
+    ["ZADD NaN", ["ZADD", c.zset, "nan", "m"]],
+    ["ZADD with a word", ["ZADD", c.zset, "ten", "m"]],
+    ["ZADD with GT and NX", ["ZADD", c.zset, "GT", "NX", "1", "m"]],
+    ["ZINCRBY NaN", ["ZINCRBY", c.zset, "nan", "m"]],
+    ["EXPIRE past the range", ["EXPIRE", c.str, "9223372036854775807"]],
+    ["SETRANGE at a negative offset", ["SETRANGE", c.str, "-1", "x"]],
+    ["SETRANGE past 512 MB", ["SETRANGE", c.str, "536870912", "x"]],
+    ["LPUSH onto a string", ["LPUSH", c.str, "x"]],
+    ["HSET onto a sorted set", ["HSET", c.zset, "f", "v"]],
+    ["HSET with an odd field count", ["HSET", c.hash, "f"]],
+    ["EVAL with a syntax error", ["EVAL", "return redis.call(", "0"]],
+    ["EVAL with numkeys past the arguments", ["EVAL", "return 1", "5", "a"]],
+    ["EVAL with negative numkeys", ["EVAL", "return 1", "-1"]],
+    ["EVALSHA of an unknown script", ["EVALSHA", "0".repeat(40), "0"]],
+  ]) {
+    add(`refused by Redis: ${name}`, post("/", typeof command === "string" ? command : JSON.stringify(command)), 400, name.startsWith("LPUSH") || name.startsWith("HSET onto") ? "WRONGTYPE" : name.startsWith("EVALSHA") ? "NOSCRIPT" : "ERR");
+  }
+
+  // Commands the gateway refuses before Redis sees them.
+  for (const command of [
+    ["FLUSHALL"],
+    ["flushall", "ASYNC"],
+    ["FlushDB"],
+    ["CONFIG", "SET", "maxmemory", "1"],
+    ["DEBUG", "SLEEP", "0"],
+    ["SHUTDOWN", "NOSAVE"],
+    ["MODULE", "LIST"],
+    ["ACL", "SETUSER", "evil", "on"],
+    ["CLIENT", "KILL", "TYPE", "normal"],
+    ["CLIENT", "PAUSE", "10000"],
+    ["REPLICAOF", "127.0.0.1", "1"],
+    ["SLAVEOF", "NO", "ONE"],
+    ["FAILOVER"],
+    ["MONITOR"],
+    ["SAVE"],
+    ["BGSAVE"],
+    ["BGREWRITEAOF"],
+    ["KEYS", "*"],
+    ["SWAPDB", "0", "1"],
+    ["MIGRATE", "127.0.0.1", "1", c.str, "0", "10"],
+    ["SCRIPT", "FLUSH"],
+    ["FUNCTION", "FLUSH"],
+    ["SELECT", "1"],
+    ["AUTH", "x"],
+    ["HELLO", "3"],
+    ["MULTI"],
+    ["EXEC"],
+    ["WATCH", c.str],
+    ["SUBSCRIBE", "c"],
+    ["PSUBSCRIBE", "*"],
+    ["BLPOP", c.list, "0"],
+    ["BZPOPMIN", c.zset, "0"],
+    ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"],
+    ["WAIT", "1", "0"],
+    ["CLUSTER", "INFO"],
+    ["SYNC"],
+  ]) {
+    add(`refused command: ${command.join(" ")}`, post("/", JSON.stringify(command)), 400, "ERR Command is not available");
+  }
+  for (const path of ["/flushall", "/FLUSHDB", "/config/set/maxmemory/1", "/keys/*", "/client/kill/type/normal", "/shutdown"]) {
+    add(`refused command, path form: ${path}`, { method: "GET", path, headers: auth }, 400, "ERR Command is not available");
+  }
+
+  // Pipelines and transactions.
+  for (const [name, body] of [
+    ["object", "{}"],
+    ["empty", "[]"],
+    ["empty command", "[[]]"],
+    ["flat command", `["SET","${c.str}","v"]`],
+    ["a valid and an empty command", `[["SET","${c.str}",v()],[]]`],
+    ["a valid and a malformed command", `[["SET","${c.str}",v()],["SET",null]]`],
+    ["1,001 commands", JSON.stringify(Array.from({ length: 1001 }, () => ["SET", c.str, v()]))],
+  ]) {
+    add(`pipeline: ${name}`, post("/pipeline", body), 400, "ERR");
+    add(`transaction: ${name}`, post("/multi-exec", body), 400, "ERR");
+  }
+  add("transaction: a write then FLUSHALL", post("/multi-exec", JSON.stringify([["SET", c.str, v()], ["FLUSHALL"]])), 400, "ERR Command is not available");
+  add("transaction: a write then a blocking command", post("/multi-exec", JSON.stringify([["SET", c.str, v()], ["BLPOP", c.list, "0"]])), 400, "ERR Command is not available");
+  add("transaction: a write then a command with too few arguments", post("/multi-exec", JSON.stringify([["SET", c.str, v()], ["INCR"]])), 400, "EXECABORT");
+  add("transaction: resp2 format", post("/multi-exec", JSON.stringify([["SET", c.str, v()]]), { ...auth, "upstash-response-format": "resp2" }), 400, "ERR");
+
+  // Credentials.
+  for (const [name, headers, path] of [
+    ["no token", {}, "/"],
+    ["wrong token", { authorization: "Bearer wrong" }, "/"],
+    ["empty bearer", { authorization: "Bearer " }, "/"],
+    ["scheme only", { authorization: "Bearer" }, "/"],
+    ["lowercase bearer, wrong token", { authorization: "bearer wrong" }, "/"],
+    ["Basic scheme with the token", { authorization: `Basic ${Buffer.from(`default:${c.token}`).toString("base64")}` }, "/"],
+    ["token without a scheme", { authorization: c.token }, "/"],
+    ["token with a suffix", { authorization: `Bearer ${c.token}x` }, "/"],
+    ["read-only and full token concatenated", { authorization: `Bearer ${c.readOnlyToken}${c.token}` }, "/"],
+    ["two Authorization values", { authorization: `Bearer wrong, Bearer ${c.token}` }, "/"],
+    ["tab instead of a space", { authorization: `Bearer\t${c.token}` }, "/"],
+    ["64 KB token", { authorization: `Bearer ${"t".repeat(64 * 1024)}` }, "/"],
+    ["wrong _token", {}, "/?_token=wrong"],
+    ["empty _token", {}, "/?_token="],
+    ["_TOKEN in upper case", {}, `/?_TOKEN=${c.token}`],
+    ["token= instead of _token=", {}, `/?token=${c.token}`],
+    ["percent-encoded _token name", {}, `/?%5Ftoken=${c.token}`],
+    ["wrong _token first", {}, `/?_token=wrong&_token=${c.token}`],
+    ["token as a path segment", {}, `/_token/${c.token}`],
+    ["token in X-Upstash-Token", { "x-upstash-token": c.token }, "/"],
+    ["wrong token on /pipeline", { authorization: "Bearer wrong" }, "/pipeline"],
+    ["wrong token on /multi-exec", { authorization: "Bearer wrong" }, "/multi-exec"],
+  ]) {
+    const body = path.startsWith("/pipeline") || path.startsWith("/multi-exec") ? JSON.stringify([["SET", c.str, v()]]) : JSON.stringify(["SET", c.str, v()]);
+    add(`credentials: ${name}`, post(path, body, headers), 401, "WRONGPASS");
+  }
+  const ro = { authorization: `Bearer ${c.readOnlyToken}` };
+  for (const command of [["SET", c.str, v()], ["DEL", c.str], ["INCR", c.counter], ["ZADD", c.zset, "1", "m"], ["EXPIRE", c.str, "1"], ["EVAL", "return redis.call('SET', KEYS[1], 'x')", "1", c.str], ["FCALL", "f", "0"], ["PUBLISH", "c", "m"]]) {
+    add(`read-only token: ${command[0]}`, post("/", JSON.stringify(command), ro), 400, "NOPERM");
+  }
+  add("read-only token: transaction with a write", post("/multi-exec", JSON.stringify([["GET", c.str], ["SET", c.str, v()]]), ro), 400, "NOPERM");
+  add("read-only token: write in the path form", { method: "GET", path: `/set/${c.str}/${v()}`, headers: ro }, 400, "NOPERM");
+  add("read-only token: write through ?_token=", { method: "GET", path: `/set/${c.str}/${v()}?_token=${c.readOnlyToken}` }, 400, "NOPERM");
+  add("read-only token: KEYS", post("/", '["KEYS","*"]', ro), 400, "ERR");
+  add("read-only token: SCAN", post("/", '["SCAN","0"]', ro), 400, "NOPERM");
+
+  // Methods.
+  for (const [method, path] of [["DELETE", "/"], ["PATCH", "/"], ["DELETE", "/pipeline"], ["PATCH", "/multi-exec"], ["DELETE", `/del/${c.str}`], ["FOO", "/"]]) {
+    add(`method: ${method} ${path}`, { method, path, headers: auth, body: JSON.stringify(["SET", c.str, v()]) }, 405, "ERR method not allowed");
+  }
+
+  // Size and format headers.
+  add("body over 10 MB", post("/", JSON.stringify(["SET", c.str, "x".repeat(10 * MB)])), 400, "ERR max request size exceeded");
+  add("pipeline over 10 MB", post("/pipeline", JSON.stringify([["SET", c.str, "x".repeat(10 * MB)]])), 400, "ERR max request size exceeded");
+  add("path + body over 10 MB", post(`/set/${c.str}`, "x".repeat(10 * MB + 1)), 400, "ERR max request size exceeded");
+  add("key over 32 KB", post("/", JSON.stringify(["SET", `${c.str}:${"k".repeat(32 * 1024)}`, "v"])), 400, "ERR key too long");
+  add("unknown response format", post("/", JSON.stringify(["SET", c.str, v()]), { ...auth, "upstash-response-format": "xml" }), 400, "ERR");
+  add("resp2 with base64", post("/", JSON.stringify(["SET", c.str, v()]), { ...auth, "upstash-response-format": "resp2", "upstash-encoding": "base64" }), 400, "ERR");
+
+  // Path tricks, sent raw (fetch would resolve `..` itself): the gateway takes the path as it
+  // comes, so extra segments become extra arguments, which Redis refuses.
+  const rawGet = (path) => rawRequest("GET", path, [`Authorization: Bearer ${c.token}`]);
+  for (const [name, path, code] of [
+    ["dot-dot", `/get/../set/${c.str}/${v()}`, "ERR wrong number of arguments"],
+    ["double slash", `//set/${c.str}/${v()}`, "ERR unknown command"],
+    ["encoded dot-dot as the command", `/%2e%2e/set/${c.str}/${v()}`, "ERR unknown command"],
+    ["encoded slashes", `/set%2F${c.str}%2F${v()}`, "ERR unknown command"],
+    ["unicode command", `/s%C3%A9t/${c.str}/${v()}`, "ERR unknown command"],
+    ["invalid UTF-8 command", `/%ff/${c.str}`, "ERR unknown command"],
+    ["dot-dot after a write", `/set/${c.str}/${v()}/../../flushall`, "ERR syntax error"],
+    ["health route prefix", "/_health/../flushall", "ERR unknown command"],
+    ["metrics route prefix", `/_metrics/../set/${c.str}/${v()}`, "ERR unknown command"],
+    ["very long command name", `/${"a".repeat(60_000)}`, "ERR unknown command"],
+  ]) {
+    cases.push({ name: `path: ${name}`, raw: rawGet(path), expect: { status: 400, code } });
+  }
+
+  // What fetch cannot send.
+  // `halfClose`: the client stops sending (ends its side) after these bytes.
+  const rawCase = (name, raw, status, code, http = false, halfClose = false) => cases.push({ name, raw, halfClose, expect: { status, code, http } });
+  const setBody = JSON.stringify(["SET", c.str, v()]);
+  const json = "Content-Type: application/json";
+  rawCase("raw: CR inside a header value", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, "X-Junk: a\rb", json], setBody), 400, undefined, true);
+  // hyper ends a header line at a bare LF: the second Authorization is the client's own, and two
+  // of them are refused.
+  rawCase("raw: bare LF starts a second Authorization", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, "X-Junk: a\nAuthorization: Bearer wrong", json], setBody), 401, "WRONGPASS");
+  rawCase("raw: NUL in a header value", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}\u0000`, json], setBody), 400, undefined, true);
+  rawCase("raw: space before the colon", rawRequest("POST", "/", [`Authorization : Bearer ${c.token}`, json], setBody), 400, undefined, true);
+  rawCase("raw: header without a colon", rawRequest("POST", "/", [`Authorization Bearer ${c.token}`, json], setBody), 400, undefined, true);
+  rawCase("raw: duplicate Authorization, wrong one first", rawRequest("POST", "/", ["Authorization: Bearer wrong", `Authorization: Bearer ${c.token}`, json], setBody), 401, "WRONGPASS");
+  rawCase("raw: duplicate Authorization, right one first", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, "Authorization: Bearer wrong", json], setBody), 401, "WRONGPASS");
+  rawCase("raw: duplicate Authorization, both right", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, `Authorization: Bearer ${c.token}`, json], setBody), 401, "WRONGPASS");
+  rawCase("raw: 100 KB of headers", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, ...Array.from({ length: 100 }, (_, i) => `X-Junk-${i}: ${"j".repeat(1000)}`), json], setBody), 431, undefined, true);
+  rawCase("raw: 1 MB header", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, `X-Junk: ${"j".repeat(MB)}`, json], setBody), 431, undefined, true);
+  rawCase("raw: 70 KB request target", rawRequest("GET", `/get/${"k".repeat(70_000)}`, [`Authorization: Bearer ${c.token}`]), 414, undefined, true);
+  rawCase("raw: Content-Length larger than the body", Buffer.concat([rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, json, "Content-Length: 100"]).subarray(0, -2), Buffer.from(`\r\n${setBody}`)]), 400, undefined, true, true);
+  rawCase("raw: two Content-Length headers", rawRequest("POST", "/", [`Authorization: Bearer ${c.token}`, json, "Content-Length: 3", `Content-Length: ${setBody.length}`], setBody), 400, undefined, true);
+  return cases;
+}
