@@ -160,11 +160,17 @@ test("npm start: play the demo, see your rank, watch the bots move the board, st
     // Everything start.mjs and its children put in the temporary directory lands here.
     TMPDIR: tmp,
   });
+  let family = [];
+  // When an assertion fails midway: stop start.mjs the way Ctrl-C does, then make sure by PID.
   cleanups.push(async () => {
+    const known = new Set([...family, ...descendants(run.child.pid)]);
     if (run.child.exitCode === null && run.child.signalCode === null) {
-      run.child.kill("SIGKILL");
+      run.child.kill("SIGINT");
+      const timer = setTimeout(() => run.child.kill("SIGKILL"), STOP_TIMEOUT_MS);
       await run.exited;
+      clearTimeout(timer);
     }
+    for (const pid of [...known].filter(alive)) process.kill(pid, "SIGKILL");
   });
 
   const [, demoUrl] = await waitFor(run, /^Podium is ready: (\S+)$/m, READY_TIMEOUT_MS);
@@ -174,7 +180,7 @@ test("npm start: play the demo, see your rank, watch the bots move the board, st
   const readyAfterMs = Date.now() - startedAt;
   for (const line of run.output.match(/^podium: .*: done in .*$/gm) ?? []) console.log(line);
   // Valkey, the gateway, wrangler and its workerd: every one must be gone after Ctrl-C.
-  const family = descendants(run.child.pid);
+  family = descendants(run.child.pid);
   assert.ok(family.length >= 4, `start.mjs runs at least 4 processes, found ${family.length}`);
 
   // The page comes with the strict CSP and no inline script; the server key never reaches it.
