@@ -321,7 +321,7 @@ function finish(kind, res) {
   const record = { kind, status: res.status };
   if (res.status === 0) record.error = res.error;
   else if (res.status === 429) record.retryAfter = Number(res.headers["retry-after"]);
-  else if (res.status >= 300) record.code = errorCode(res);
+  else if (res.status >= 300) record.code = errorCode(res) ?? `not JSON: ${JSON.stringify(res.text.slice(0, 80))}`;
   return record;
 }
 
@@ -557,6 +557,10 @@ function analyzeStream(records, { stream, faultAt, backAt, timeoutMs, connection
   }
   let maxLatency = 0;
   for (const r of records) if (overlaps(r)) maxLatency = Math.max(maxLatency, r.t1 - r.t0);
+  // A Worker request may make two gateway calls, each bounded by the timeout: a script's EVALSHA
+  // meets NOSCRIPT on a restarted Valkey and is sent again as EVAL. One second of slack for the
+  // work around them on two shared cores.
+  const slowest = (stream === "worker" ? 2 : 1) * timeoutMs + 1_000;
 
   return {
     requests: records.length,
@@ -565,8 +569,7 @@ function analyzeStream(records, { stream, faultAt, backAt, timeoutMs, connection
     outsideWindow: failures.filter((r) => !overlaps(r)),
     unclear: failures.filter((r) => !clearFailure(r)),
     maxLatency,
-    // Slack over the timeout: the Worker's own work and the two cores shared by everything.
-    slow: records.filter((r) => r.t1 - r.t0 > timeoutMs + 1_000),
+    slow: records.filter((r) => r.t1 - r.t0 > slowest),
     firstWriteOkMs: firstWrite - backAt,
     recoveryMs: Math.max(0, lastFailure - backAt),
   };
@@ -583,7 +586,7 @@ export function faultProblems(result) {
     if (s.outsideWindow.length) {
       problems.push(`${at}: ${s.outsideWindow.length} errors outside the fault window (${describe(s.outsideWindow)})`);
     }
-    if (s.slow.length) problems.push(`${at}: ${s.slow.length} answers slower than the timeout allows (max ${s.maxLatency.toFixed(0)} ms)`);
+    if (s.slow.length) problems.push(`${at}: ${s.slow.length} answers slower than the timeout allows (slowest ${s.maxLatency.toFixed(0)} ms)`);
     if (!(s.firstWriteOkMs <= RECOVERY_LIMIT_MS)) problems.push(`${at}: first 2xx write ${s.firstWriteOkMs.toFixed(0)} ms after the repair`);
     if (!(s.recoveryMs <= RECOVERY_LIMIT_MS)) problems.push(`${at}: last error ${s.recoveryMs.toFixed(0)} ms after the repair`);
   }
