@@ -677,6 +677,15 @@ where
             .map(|at| format!("Resets in {}", countdown(at - now.get())))
     };
     let empty = move || loaded.get() && top.with(Vec::is_empty);
+    let has_tabs = move || periods.with(|p| p.len() > 1);
+    // The period asked for, else the one shown, else the board's first: a tab is selected as
+    // soon as it is picked, before its page arrives.
+    let selected_period = move || {
+        options
+            .with(|o| o.period.clone())
+            .or_else(|| active_period.get())
+            .or_else(|| periods.with(|p| p.first().map(|p| p.period.clone())))
+    };
 
     view! {
         <section class="podium" data-testid="podium" aria-label=title>
@@ -690,10 +699,15 @@ where
                     }}
                 </span>
             </header>
-            <Show when=move || periods.with(|p| p.len() > 1)>
-                <PeriodTabs periods=periods active=active_period select=select.clone()/>
+            <Show when=has_tabs>
+                <PeriodTabs periods=periods selected=selected_period select=select.clone()/>
             </Show>
             <p class="reset" data-testid="countdown" hidden=move || reset_text().is_none()>{reset_text}</p>
+            <div
+                id=PANEL_ID
+                role=move || has_tabs().then_some("tabpanel")
+                aria-labelledby=move || has_tabs().then(|| selected_period().map(|p| tab_id(&p))).flatten()
+            >
             <table class="board" data-testid="board">
                 <thead>
                     <tr>
@@ -711,6 +725,7 @@ where
                 </tbody>
             </table>
             <p class="empty" data-testid="empty" hidden=move || !empty()>"No scores yet"</p>
+            </div>
             <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{move || announcement.get()}</p>
         </section>
     }
@@ -748,78 +763,97 @@ fn BoardRow(
     }
 }
 
-/// Period tabs: a tablist with roving focus (arrow keys, Home, End).
+/// The `id` of the tab panel (the table and what goes with it) inside the shadow root.
+const PANEL_ID: &str = "podium-panel";
+
+/// The `id` of a period's tab, which labels the panel while it is selected.
+fn tab_id(period: &str) -> String {
+    format!("podium-tab-{period}")
+}
+
+/// Period tabs, keyboard-usable as in the WAI-ARIA tabs pattern: one tab in the Tab order (roving
+/// `tabindex`), ArrowLeft/ArrowRight (wrapping), Home and End move focus and select (automatic
+/// activation), Enter and Space select the focused tab. The buttons are rebuilt only when the
+/// periods change (once per board): a tab keeps its node, and its focus, when the selection or
+/// the page changes.
 #[component]
-fn PeriodTabs<F>(
+fn PeriodTabs<S, F>(
     /// The board's periods.
     periods: RwSignal<Vec<PeriodInfo>>,
-    /// The period the shown page is for.
-    active: RwSignal<Option<String>>,
+    /// The selected period.
+    selected: S,
     /// Called with the chosen period.
     select: F,
 ) -> impl IntoView
 where
+    S: Fn() -> Option<String> + Copy + Send + Sync + 'static,
     F: Fn(String) + Clone + Send + Sync + 'static,
 {
     let on_keydown = {
         let select = select.clone();
         move |event: web_sys::KeyboardEvent| {
             let list = periods.get_untracked();
-            if list.is_empty() {
+            let (Some(tablist), false) = (
+                event
+                    .current_target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok()),
+                list.is_empty(),
+            ) else {
                 return;
-            }
-            let current = active.get_untracked();
-            let index = list
-                .iter()
-                .position(|p| Some(&p.period) == current.as_ref())
+            };
+            let focused = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|tab| tab.get_attribute("data-period"))
+                .or_else(|| untrack(selected));
+            let index = focused
+                .and_then(|period| list.iter().position(|p| p.period == period))
                 .unwrap_or(0);
             let next = match event.key().as_str() {
-                "ArrowRight" | "ArrowDown" => (index + 1) % list.len(),
-                "ArrowLeft" | "ArrowUp" => (index + list.len() - 1) % list.len(),
+                "ArrowRight" => (index + 1) % list.len(),
+                "ArrowLeft" => (index + list.len() - 1) % list.len(),
                 "Home" => 0,
                 "End" => list.len() - 1,
+                "Enter" | " " => index,
                 _ => return,
             };
             event.prevent_default();
             select(list[next].period.clone());
-            if let Some(tabs) = event
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                && let Ok(Some(button)) =
-                    tabs.query_selector(&format!("[data-period=\"{}\"]", list[next].period))
-                && let Ok(button) = button.dyn_into::<HtmlElement>()
+            if let Some(tab) = tablist.children().item(next as u32)
+                && let Ok(tab) = tab.dyn_into::<HtmlElement>()
             {
-                let _ = button.focus();
+                let _ = tab.focus();
             }
+        }
+    };
+    let tab = move |info: PeriodInfo| {
+        let select = select.clone();
+        let period = info.period.clone();
+        let is_selected = {
+            let period = info.period.clone();
+            move || selected().as_deref() == Some(period.as_str())
+        };
+        view! {
+            <button
+                type="button"
+                role="tab"
+                id=tab_id(&info.period)
+                data-period=info.period.clone()
+                aria-controls=PANEL_ID
+                aria-selected={
+                    let is_selected = is_selected.clone();
+                    move || if is_selected() { "true" } else { "false" }
+                }
+                tabindex=move || if is_selected() { "0" } else { "-1" }
+                on:click=move |_| select(period.clone())
+            >
+                {period_label(&info.period)}
+            </button>
         }
     };
     view! {
         <div class="tabs" role="tablist" aria-label="Period" data-testid="tabs" on:keydown=on_keydown>
-            {move || {
-                let current = active.get();
-                periods
-                    .get()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, info)| {
-                        let selected = current.as_ref().map_or(index == 0, |c| c == &info.period);
-                        let select = select.clone();
-                        let period = info.period.clone();
-                        view! {
-                            <button
-                                type="button"
-                                role="tab"
-                                data-period=info.period.clone()
-                                aria-selected=if selected { "true" } else { "false" }
-                                tabindex=if selected { "0" } else { "-1" }
-                                on:click=move |_| select(period.clone())
-                            >
-                                {period_label(&info.period)}
-                            </button>
-                        }
-                    })
-                    .collect_view()
-            }}
+            {move || periods.get().into_iter().map(tab.clone()).collect_view()}
         </div>
     }
 }

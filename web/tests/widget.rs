@@ -325,6 +325,17 @@ async fn highlights_the_viewer_and_pins_them_with_neighbours_below_the_top() {
         Some("p5")
     );
     assert_eq!(text(&outside, "[data-testid=live]"), "Your rank: 5");
+    let live = &all(&outside, "[data-testid=live]")[0];
+    assert_eq!(live.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(live.get_attribute("aria-atomic").as_deref(), Some("true"));
+    // The pinned rows are polled conditionally too: an unchanged neighbourhood is a 304.
+    until("a 304 for around", || {
+        api.log.borrow().iter().any(|(url, etag, status)| {
+            url.contains("/players/p5/around") && etag.is_some() && *status == 304
+        })
+    })
+    .await;
+    assert_eq!(players(&outside, "pinned"), ["p4", "p5", "p6"]);
 
     // The viewer climbs into the top: the pinned section goes away and the live region says so.
     api.set(&[
@@ -408,40 +419,89 @@ async fn an_unchanged_board_costs_a_304_and_no_dom_change_and_a_change_touches_o
         "304s answer conditional requests"
     );
 
-    // One score changes (same order): only that row is replaced.
-    let untouched = all(&element, "tr[data-player=a]")[0].clone();
+    // One score changes (same order): only that row's DOM is touched.
+    let before: Vec<(Element, String)> = all(&element, "tbody[data-testid=top] tr[data-player]")
+        .into_iter()
+        .map(|row| {
+            let html = row.outer_html();
+            (row, html)
+        })
+        .collect();
     api.set(&[("a", "A", 30.0), ("b", "B", 20.0), ("c", "C", 15.0)]);
     until("score change", || rows(&element, "top")[2].2 == "15").await;
     sleep(20).await;
     observer.disconnect();
-    assert!(
-        untouched.is_same_node(Some(&all(&element, "tr[data-player=a]")[0])),
-        "row a kept its node"
-    );
+    let after = all(&element, "tbody[data-testid=top] tr[data-player]");
+    for (index, (row, html)) in before.iter().enumerate().take(2) {
+        assert!(
+            row.is_same_node(Some(&after[index])),
+            "row {index} kept its node"
+        );
+        assert_eq!(&row.outer_html(), html, "row {index} is unchanged");
+    }
+    let untouched = |node: &web_sys::Node| {
+        before[..2]
+            .iter()
+            .all(|(row, _)| !row.contains(Some(node)) && !node.is_same_node(Some(row)))
+    };
     let records = mutations.borrow();
-    let touched: Vec<String> = records
-        .iter()
-        .flat_map(|record| {
-            let nodes = |list: web_sys::NodeList| {
-                (0..list.length())
-                    .filter_map(|i| {
-                        list.item(i)?
-                            .dyn_into::<Element>()
-                            .ok()?
-                            .get_attribute("data-player")
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let mut players = nodes(record.added_nodes());
-            players.extend(nodes(record.removed_nodes()));
-            players
-        })
-        .collect();
+    let mut touched = Vec::new();
+    for record in records.iter() {
+        let target = record.target().expect("a mutation target");
+        assert!(
+            untouched(&target),
+            "a {} mutation inside an unchanged row",
+            record.type_()
+        );
+        for list in [record.added_nodes(), record.removed_nodes()] {
+            for i in 0..list.length() {
+                let node = list.item(i).unwrap();
+                assert!(untouched(&node), "an unchanged row was moved");
+                if let Some(player) = node
+                    .dyn_ref::<Element>()
+                    .and_then(|e| e.get_attribute("data-player"))
+                {
+                    touched.push(player);
+                }
+            }
+        }
+    }
     assert!(
         !touched.is_empty() && touched.iter().all(|p| p == "c"),
         "only row c changed: {touched:?}"
     );
     drop(records);
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn numbers_follow_the_locale_option() {
+    let api = FakeApi::with(&[("a", "A", 1_234_567.5)]);
+    let mut slow = options(None, 10);
+    slow.interval_ms = 60_000;
+    let (element, mut handle) = start(&api, slow);
+    let score = || rows(&element, "top").first().map(|r| r.2.clone());
+    until("en-US", || score().as_deref() == Some("1,234,567.5")).await;
+
+    let change = |locale: &str| {
+        let change = js_sys::Object::new();
+        js_sys::Reflect::set(&change, &"locale".into(), &locale.into()).unwrap();
+        change.into()
+    };
+    handle.update(change("de-DE"));
+    until("de-DE", || score().as_deref() == Some("1.234.567,5")).await;
+    handle.update(change("hi-IN"));
+    until("hi-IN (lakh grouping)", || {
+        score().as_deref() == Some("12,34,567.5")
+    })
+    .await;
+    // Not a locale Intl accepts: the browser's own, not an error.
+    handle.update(change("not a locale!"));
+    until("fallback", || {
+        score().is_some_and(|s| s != "12,34,567.5" && s.contains("567"))
+    })
+    .await;
+    assert_eq!(text(&element, "[data-testid=status]"), "");
     handle.destroy();
 }
 
@@ -526,11 +586,136 @@ async fn option_changes_take_effect_at_once() {
     handle.destroy();
 }
 
+/// Presses `key` on `target` (a synthetic keydown that bubbles, as a keyboard's would); whether
+/// the widget handled it (prevented its default).
+fn press(target: &Element, key: &str) -> bool {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    !target.dispatch_event(&event).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn period_tabs_work_with_the_keyboard() {
+    let api = FakeApi::with(&[("a", "A", 3.0), ("b", "B", 2.0)]);
+    *api.periods.borrow_mut() = vec!["alltime", "daily", "weekly"];
+    let mut slow = options(None, 10);
+    slow.interval_ms = 60_000;
+    let (element, mut handle) = start(&api, slow);
+    until("three tabs", || all(&element, "[role=tab]").len() == 3).await;
+    until("rows", || rows(&element, "top").len() == 2).await;
+    let tab = |period: &str| all(&element, &format!("[role=tab][data-period={period}]"))[0].clone();
+    let focused = || {
+        root(&element)
+            .active_element()
+            .and_then(|e| e.get_attribute("data-period"))
+    };
+    // (selected tab, tabs in the Tab order): exactly one of each, the same one.
+    let state = || {
+        let tabs = all(&element, "[role=tab]");
+        let pick = |attribute: &str, value: &str| {
+            tabs.iter()
+                .filter(|t| t.get_attribute(attribute).as_deref() == Some(value))
+                .filter_map(|t| t.get_attribute("data-period"))
+                .collect::<Vec<_>>()
+        };
+        (pick("aria-selected", "true"), pick("tabindex", "0"))
+    };
+    let selected = |period: &str| (vec![period.to_owned()], vec![period.to_owned()]);
+    let asked_for = |period: &str| {
+        let suffix = format!("period={period}");
+        api.log
+            .borrow()
+            .iter()
+            .any(|(url, _, _)| url.contains("/top?") && url.ends_with(&suffix))
+    };
+
+    assert_eq!(
+        state(),
+        selected("alltime"),
+        "the first period, alone in the Tab order"
+    );
+    let panel = root(&element)
+        .query_selector("[role=tabpanel]")
+        .unwrap()
+        .expect("a tab panel");
+    assert_eq!(
+        tab("alltime").get_attribute("aria-controls"),
+        panel.get_attribute("id")
+    );
+    assert!(
+        panel.query_selector("table").unwrap().is_some(),
+        "the panel holds the table"
+    );
+
+    let first = tab("alltime").unchecked_into::<HtmlElement>();
+    first.focus().unwrap();
+    assert!(press(&first, "ArrowRight"));
+    assert_eq!(
+        focused().as_deref(),
+        Some("daily"),
+        "ArrowRight moves focus"
+    );
+    let daily = tab("daily");
+    until("ArrowRight selects the next tab", || {
+        state() == selected("daily")
+    })
+    .await;
+    until("daily page", || asked_for("daily")).await;
+    until("countdown", || {
+        text(&element, "[data-testid=countdown]").starts_with("Resets in ")
+    })
+    .await;
+    assert!(
+        daily.is_same_node(root(&element).active_element().as_ref().map(|e| e.as_ref())),
+        "the focused tab keeps its node (and focus) when the new page arrives"
+    );
+
+    for (key, expected) in [
+        ("ArrowRight", "weekly"),
+        ("ArrowRight", "alltime"),
+        ("ArrowLeft", "weekly"),
+        ("Home", "alltime"),
+        ("End", "weekly"),
+        ("ArrowLeft", "daily"),
+    ] {
+        let on = root(&element).active_element().expect("a focused tab");
+        assert!(press(&on, key), "{key} is handled");
+        assert_eq!(focused().as_deref(), Some(expected), "{key} moves focus");
+        until(key, || state() == selected(expected)).await;
+    }
+    until("weekly page", || asked_for("weekly")).await;
+
+    // Enter and Space select the focused tab (focus can rest on an unselected one, e.g. moved
+    // there by a script); other keys are left to the browser.
+    tab("alltime")
+        .unchecked_into::<HtmlElement>()
+        .focus()
+        .unwrap();
+    assert!(!press(&tab("alltime"), "a"), "other keys pass through");
+    sleep(20).await;
+    assert_eq!(state(), selected("daily"));
+    assert!(press(&tab("alltime"), "Enter"));
+    until("Enter selects", || state() == selected("alltime")).await;
+    tab("weekly")
+        .unchecked_into::<HtmlElement>()
+        .focus()
+        .unwrap();
+    assert!(press(&tab("weekly"), " "));
+    until("Space selects", || state() == selected("weekly")).await;
+    assert_eq!(all(&element, "[role=tab]").len(), 3);
+    handle.destroy();
+}
+
 #[wasm_bindgen_test]
 async fn destroy_stops_polling_and_removes_the_widget() {
     let api = FakeApi::with(&[("a", "A", 3.0)]);
     let (element, mut handle) = start(&api, options(None, 10));
     until("rows", || rows(&element, "top").len() == 1).await;
+    assert!(Rc::strong_count(&api) > 1, "the widget holds the transport");
     handle.destroy();
     assert!(handle.is_destroyed());
     assert_eq!(root(&element).child_nodes().length(), 0);
@@ -538,5 +723,8 @@ async fn destroy_stops_polling_and_removes_the_widget() {
     let after = api.requests();
     sleep(200).await;
     assert_eq!(api.requests(), after, "no polls after destroy");
+    // Freed: the controller, its poll task, the view's closures and the listeners all let go of
+    // the transport (an Rc cycle anywhere would keep it).
+    assert_eq!(Rc::strong_count(&api), 1, "the widget's state is freed");
     handle.destroy();
 }
