@@ -118,7 +118,11 @@ test("the element shows the live board and follows a new score within one poll i
     dialog.dismiss();
   });
   await page.addInitScript(FIRST_PAINT_PROBE);
-  await page.goto(ctx.pageUrl);
+  const response = await page.goto(ctx.pageUrl);
+  // The policy the widget promises to work under; a violation is a console error (ctx.errors).
+  const csp = response.headers()["content-security-policy"] ?? "";
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+  assert.doesNotMatch(csp, /'unsafe-eval'|script-src[^;]*'unsafe-inline'/);
   await page.waitForFunction(
     () => document.querySelector("podium-leaderboard")?.shadowRoot?.querySelectorAll("tr[data-player]").length >= 2,
     null,
@@ -157,5 +161,55 @@ test("the element shows the live board and follows a new score within one poll i
   mkdirSync(OUTPUT, { recursive: true });
   await page.screenshot({ path: path.join(OUTPUT, `widget-${SERVER_KIND}.png`) });
   assert.deepEqual(ctx.errors, [], "no page errors, CSP violations or dialogs");
+  await page.close();
+});
+
+test("the element fits 320 px, follows dark mode and reduced motion", async () => {
+  const page = await ctx.browser.newPage({ viewport: { width: 320, height: 640 } });
+  page.on("pageerror", (error) => ctx.errors.push(error.message));
+  await page.goto(ctx.pageUrl);
+  await page.waitForFunction(
+    () => document.querySelector("podium-leaderboard")?.shadowRoot?.querySelectorAll("tr[data-player]").length >= 2,
+    null,
+    { timeout: 10_000 },
+  );
+  // The page's own 2em margins off: the element itself is 320 px wide.
+  const layout = await page.evaluate(() => {
+    document.body.style.margin = "0";
+    document.body.style.maxWidth = "none";
+    const host = document.querySelector("podium-leaderboard");
+    const root = host.shadowRoot;
+    const right = host.getBoundingClientRect().right;
+    const overflowing = [...root.querySelectorAll(".podium, .podium *")]
+      .filter((el) => el.getBoundingClientRect().right > right + 0.5 || el.scrollWidth > el.clientWidth + 1)
+      .filter((el) => !el.matches("th.name, .sr-only, .sr-only *"))
+      .map((el) => el.className || el.localName);
+    const name = root.querySelector("tbody th.name");
+    return {
+      width: host.getBoundingClientRect().width,
+      pageScrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+      overflowing,
+      nameClipped: getComputedStyle(name).textOverflow === "ellipsis" && name.getBoundingClientRect().right <= right,
+    };
+  });
+  assert.deepEqual(layout, { width: 320, pageScrolls: false, overflowing: [], nameClipped: true });
+  mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: path.join(OUTPUT, `widget-320px-${SERVER_KIND}.png`) });
+
+  const look = () =>
+    page.evaluate(() => {
+      const root = document.querySelector("podium-leaderboard").shadowRoot;
+      const row = root.querySelector("tbody tr[data-player]");
+      row.classList.add("changed");
+      const styles = { background: getComputedStyle(root.querySelector(".podium")).backgroundColor, flash: getComputedStyle(row).animationName };
+      row.classList.remove("changed");
+      return styles;
+    });
+  await page.emulateMedia({ colorScheme: "light", reducedMotion: "no-preference" });
+  assert.deepEqual(await look(), { background: "rgb(255, 255, 255)", flash: "podium-flash" });
+  await page.emulateMedia({ colorScheme: "dark", reducedMotion: "reduce" });
+  assert.deepEqual(await look(), { background: "rgb(27, 27, 31)", flash: "none" });
+  await page.screenshot({ path: path.join(OUTPUT, `widget-dark-${SERVER_KIND}.png`) });
+  assert.deepEqual(ctx.errors, [], "no page errors");
   await page.close();
 });
