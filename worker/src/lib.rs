@@ -102,7 +102,8 @@ fn isolate(env: &Env) -> Result<Rc<Isolate>, ApiError> {
         .filter(|token| !token.is_empty())
         .ok_or_else(|| missing(REDIS_TOKEN_VAR))?;
     let isolate = Rc::new(Isolate {
-        api: Api::new(config, Client::new(url, token, FetchTransport)),
+        api: Api::new(config, Client::new(url, token, FetchTransport))
+            .with_error_log(|line| worker::console_error!("podium: {line}")),
         test_clock: var(TEST_CLOCK_VAR).as_deref() == Some("header"),
     });
     ISOLATE.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&isolate)));

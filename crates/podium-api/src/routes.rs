@@ -33,6 +33,8 @@ pub struct Api<T: Transport> {
     client: Client<T>,
     /// Identifiers refused by a rate limit until their reset: refused again without Redis.
     blocked: Mutex<BlockCache>,
+    /// Where the causes of 5xx answers go (the answers themselves stay generic).
+    error_log: fn(&str),
 }
 
 impl<T: Transport> std::fmt::Debug for Api<T> {
@@ -51,7 +53,14 @@ impl<T: Transport> Api<T> {
             config,
             client,
             blocked: Mutex::new(BlockCache::new()),
+            error_log: |_| {},
         }
+    }
+
+    /// Sends one line per 5xx answer, with its cause (never a secret), to `log`.
+    pub fn with_error_log(mut self, log: fn(&str)) -> Self {
+        self.error_log = log;
+        self
     }
 
     pub fn config(&self) -> &ApiConfig {
@@ -73,7 +82,19 @@ impl<T: Transport> Api<T> {
             self.route(request, now_ms, random).await
         };
         response
-            .unwrap_or_else(|error| ApiResponse::error(&error))
+            .unwrap_or_else(|error| {
+                if error.status() >= 500 {
+                    let cause = error.cause.as_deref().unwrap_or(&error.message);
+                    (self.error_log)(&format!(
+                        "{} {} answered {} {}: {cause}",
+                        request.method,
+                        request.path,
+                        error.status(),
+                        error.code
+                    ));
+                }
+                ApiResponse::error(&error)
+            })
             .with_cors(request, &self.config.cors_origins)
     }
 
@@ -543,12 +564,12 @@ fn json_body<B: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<B, 
 
 fn board_error(error: BoardError) -> ApiError {
     let message = match error.code() {
-        ErrorCode::UpstreamUnavailable => "the leaderboard store is unreachable".to_owned(),
-        ErrorCode::UpstreamTimeout => "the leaderboard store did not answer in time".to_owned(),
-        ErrorCode::Internal => "internal error".to_owned(),
-        _ => error.to_string(),
+        ErrorCode::UpstreamUnavailable => "the leaderboard store is unreachable",
+        ErrorCode::UpstreamTimeout => "the leaderboard store did not answer in time",
+        ErrorCode::Internal => "internal error",
+        _ => return ApiError::new(error.code(), error.to_string()),
     };
-    ApiError::new(error.code(), message)
+    ApiError::new(error.code(), message).with_cause(error.to_string())
 }
 
 fn period_json(period: &Period) -> Value {

@@ -638,3 +638,44 @@ async fn a_write_names_the_period_its_rank_is_in_and_when_that_resets() {
     assert_eq!(body["resets_at"], json!(T0 + 11 * 3_600_000));
     assert_eq!(body["rank"], 1);
 }
+
+/// A 5xx answer stays generic for the client; its cause goes to the error log, without secrets.
+#[tokio::test]
+async fn the_cause_of_a_5xx_goes_to_the_error_log_not_the_client() {
+    static LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let redis_server = RedisServer::start().await;
+    let gateway = TestGateway::start(&redis_server).await;
+    let vars = |name: &str| match name {
+        "PODIUM_BOARDS" => Some(BOARDS.to_owned()),
+        "PODIUM_SERVER_KEY" => Some(SERVER_KEY.to_owned()),
+        _ => None,
+    };
+    let wrong_token = "not-the-gateway-token-0123456789";
+    let client = Client::new(
+        &gateway.url,
+        wrong_token,
+        ReqwestTransport::new().expect("transport"),
+    );
+    let api = Api::new(ApiConfig::from_vars(vars).expect("config"), client)
+        .with_error_log(|line| LOG.lock().expect("log").push(line.to_owned()));
+    let request = server(post(
+        "/v1/boards/global/scores",
+        json!({"player": "alice", "score": 1}),
+    ));
+    let response = api.handle(&request, T0, [7; 32]).await;
+    assert_eq!(response.status, 500);
+    let body: Value = serde_json::from_slice(&response.body).expect("JSON");
+    assert_eq!(
+        body,
+        json!({"error": {"code": "internal", "message": "internal error"}})
+    );
+    let log = LOG.lock().expect("log").clone();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(
+        log[0].contains("POST /v1/boards/global/scores answered 500 internal")
+            && log[0].contains("REST token was refused"),
+        "{log:?}"
+    );
+    assert!(!log[0].contains(wrong_token) && !log[0].contains(SERVER_KEY));
+    drop(gateway);
+}

@@ -99,6 +99,8 @@ impl Serialize for ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// What went wrong behind a 5xx, for the operator's log; never part of the response.
+    pub cause: Option<String>,
 }
 
 impl ApiError {
@@ -106,7 +108,13 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            cause: None,
         }
+    }
+
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     pub fn status(&self) -> u16 {
