@@ -11,7 +11,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use futures::StreamExt;
-use podium_core::{CommandClass, MAX_KEY_BYTES, RefusalReason, bearer_token, classify, first_key};
+use podium_core::{
+    CommandClass, MAX_KEY_BYTES, RefusalReason, Secret, bearer_token, classify, first_key,
+};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::backend::{Backend, Reply};
@@ -157,13 +159,9 @@ impl AppState {
             .or_else(|| request::token_from_query(uri.query()))
             .ok_or(GatewayError::Unauthorized)?;
         let config = &self.shared.config;
-        if config.token.matches(&token) {
+        if matches_any(&config.tokens, &token) {
             Ok(Access::Full)
-        } else if config
-            .read_only_token
-            .as_ref()
-            .is_some_and(|read_only| read_only.matches(&token))
-        {
+        } else if matches_any(&config.read_only_tokens, &token) {
             Ok(Access::ReadOnly)
         } else {
             Err(GatewayError::Unauthorized)
@@ -448,4 +446,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Whether `token` is one of `tokens`. Every one is compared (each in constant time), so the
+/// answer's timing does not tell which of them matched.
+fn matches_any(tokens: &[Secret], token: &str) -> bool {
+    tokens
+        .iter()
+        .fold(false, |matched, secret| secret.matches(token) | matched)
 }

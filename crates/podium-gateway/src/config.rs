@@ -28,10 +28,11 @@ impl RedisConfig {
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     pub redis: RedisConfig,
-    /// Full access.
-    pub token: Secret,
-    /// Read commands only (Redis's `@read` without keyspace scans).
-    pub read_only_token: Option<Secret>,
+    /// Full access. More than one while a token is being rotated: the new one and the old one.
+    pub tokens: Vec<Secret>,
+    /// Read commands only (Redis's `@read` without keyspace scans); none, one, or two while
+    /// rotating.
+    pub read_only_tokens: Vec<Secret>,
     /// Forward FLUSHALL, CONFIG, KEYS … (development only).
     pub allow_dangerous_commands: bool,
     /// Most commands accepted in one `/pipeline` or `/multi-exec` request.
@@ -52,8 +53,8 @@ impl GatewayConfig {
     pub fn new(redis: RedisConfig, token: &str) -> Self {
         Self {
             redis,
-            token: Secret::new(token),
-            read_only_token: None,
+            tokens: vec![Secret::new(token)],
+            read_only_tokens: Vec::new(),
             allow_dangerous_commands: false,
             max_pipeline: DEFAULT_MAX_PIPELINE,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

@@ -34,10 +34,11 @@ struct Args {
     /// PEM CA certificate to trust for rediss:// (default: the system's roots).
     #[arg(long, env = "PODIUM_REDIS_CA_FILE")]
     redis_ca_file: Option<PathBuf>,
-    /// Token with full access (required).
+    /// Token with full access (required). A comma-separated list is accepted while rotating:
+    /// `new,old` until every client has the new one.
     #[arg(long, env = "PODIUM_GATEWAY_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// Token limited to read commands.
+    /// Token limited to read commands (a comma-separated list while rotating).
     #[arg(long, env = "PODIUM_GATEWAY_READONLY_TOKEN", hide_env_values = true)]
     read_only_token: Option<String>,
     /// Forward FLUSHALL, FLUSHDB, CONFIG, KEYS … (for development only).
@@ -67,7 +68,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let Some(token) = args.token.filter(|token| !token.is_empty()) else {
+    let tokens = token_list(args.token.as_deref());
+    let Some(first) = tokens.first() else {
         eprintln!("podium-gateway: a token is required (--token or PODIUM_GATEWAY_TOKEN)");
         return ExitCode::from(2);
     };
@@ -77,12 +79,13 @@ fn main() -> ExitCode {
             cluster: args.cluster,
             ca_file: args.redis_ca_file,
         },
-        &token,
+        first,
     );
-    config.read_only_token = args
-        .read_only_token
-        .filter(|token| !token.is_empty())
-        .map(|token| Secret::new(&token));
+    config.tokens = tokens.iter().map(|token| Secret::new(token)).collect();
+    config.read_only_tokens = token_list(args.read_only_token.as_deref())
+        .iter()
+        .map(|token| Secret::new(token))
+        .collect();
     config.allow_dangerous_commands = args.allow_dangerous_commands;
     config.max_pipeline = args.max_pipeline;
     config.request_timeout = Duration::from_millis(args.request_timeout_ms);
@@ -143,4 +146,14 @@ fn listen_for_shutdown()
         }
     };
     Ok((runtime, shutdown))
+}
+
+/// The tokens of a comma-separated list, without blanks (so `""` is none at all).
+fn token_list(list: Option<&str>) -> Vec<String> {
+    list.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

@@ -121,3 +121,47 @@ fn a_signal_right_after_the_ready_line_is_a_graceful_stop() {
         assert!(exit.success(), "{exit}");
     }
 }
+
+/// Rotation without downtime: while `PODIUM_GATEWAY_TOKEN` lists `new,old`, clients holding
+/// either token are served; read-only tokens rotate the same way and stay read-only.
+#[tokio::test]
+async fn token_lists_let_old_and_new_tokens_work_during_a_rotation() {
+    let server = RedisServer::start().await;
+    let mut child = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("PODIUM_REDIS_URL", server.url())
+        .env("PODIUM_GATEWAY_TOKEN", "rotation-new, rotation-old")
+        .env("PODIUM_GATEWAY_READONLY_TOKEN", "reader-new,reader-old")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a ready line")
+        .expect("readable");
+    let url = line
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
+        .to_owned();
+    let http = http_client();
+    let status = |path: String, token: &'static str| {
+        let request = http.get(format!("{url}{path}")).bearer_auth(token).send();
+        async move { request.await.expect("answer").status().as_u16() }
+    };
+    assert_eq!(status("/set/rotated/1".into(), "rotation-new").await, 200);
+    assert_eq!(status("/set/rotated/2".into(), "rotation-old").await, 200);
+    assert_eq!(status("/get/rotated".into(), "reader-new").await, 200);
+    assert_eq!(status("/get/rotated".into(), "reader-old").await, 200);
+    assert_eq!(status("/set/rotated/3".into(), "reader-old").await, 400);
+    assert_eq!(status("/get/rotated".into(), "rotation").await, 401);
+    assert_eq!(
+        status("/get/rotated".into(), "rotation-new,rotation-old").await,
+        401,
+        "the list is two tokens, not one"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

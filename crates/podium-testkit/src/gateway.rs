@@ -33,7 +33,7 @@ impl TestGateway {
         let token = format!("test-token-{}", unique());
         let read_only_token = format!("test-read-only-{}", unique());
         let mut config = GatewayConfig::new(redis, &token);
-        config.read_only_token = Some(Secret::new(&read_only_token));
+        config.read_only_tokens = vec![Secret::new(&read_only_token)];
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
