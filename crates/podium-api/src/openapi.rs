@@ -7,9 +7,8 @@ use serde_json::{Value, json};
 /// The document.
 pub fn openapi_json() -> Value {
     let error_codes: Vec<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
-    let board =
-        json!({"name": "board", "in": "path", "required": true, "schema": {"type": "string"}});
-    let player = json!({"name": "player", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}});
+    let board = json!({"name": "board", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,32}$"}, "example": "global"});
+    let player = json!({"name": "player", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}, "example": "alice"});
     let period = json!({"name": "period", "in": "query", "schema": {"type": "string", "enum": ["alltime", "daily", "weekly", "monthly"]}, "description": "Default: the board's first period."});
     let at = json!({"name": "at", "in": "query", "schema": {"type": "string", "format": "date"}, "description": "A past period still retained, by a local date inside it."});
     let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
@@ -36,28 +35,28 @@ pub fn openapi_json() -> Value {
             }},
             "/v1/boards/{board}/players/{player}": {
                 "get": {"operationId": "playerRank", "parameters": [board, player, period, at],
-                    "responses": {"200": ok("The player's standing, with an ETag.", "PlayerRank"), "304": {"description": "Not modified (If-None-Match)."}, "404": error("Unknown board or player_not_found.")}},
+                    "responses": {"200": ok("The player's standing, with an ETag.", "PlayerRank"), "304": {"description": "Not modified (If-None-Match)."}, "400": error("Invalid player id or period."), "404": error("Unknown board or player_not_found.")}},
                 "delete": {"operationId": "removePlayer", "security": bearer, "parameters": [board, player],
-                    "responses": {"204": {"description": "Removed from every period."}, "401": error("No server key."), "403": error("A session cannot moderate."), "404": error("Unknown board or player.")}}
+                    "responses": {"204": {"description": "Removed from every period."}, "400": error("Invalid player id."), "401": error("No server key."), "403": error("A session cannot moderate."), "404": error("Unknown board or player.")}}
             },
             "/v1/boards/{board}/players/{player}/around": {"get": {
                 "operationId": "around",
                 "parameters": [board, player, period, at, {"name": "radius", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 50, "default": 5}}],
-                "responses": {"200": ok("The neighbours, shifted at the edges, with an ETag.", "Page"), "304": {"description": "Not modified (If-None-Match)."}, "404": error("Unknown board or player_not_found.")}
+                "responses": {"200": ok("The neighbours, shifted at the edges, with an ETag.", "Page"), "304": {"description": "Not modified (If-None-Match)."}, "400": error("Invalid player id, period or radius."), "404": error("Unknown board or player_not_found.")}
             }},
             "/v1/boards/{board}/scores": {"post": {
                 "operationId": "submitScore", "security": bearer, "parameters": [board],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewScore"}}}},
-                "responses": {"200": ok("Stored; the score after the board's policy.", "Submitted"), "400": error("Invalid body."), "401": error("No credentials."), "403": error("A session for another player."), "404": error("Unknown board."), "413": error("Body too large."), "429": error("rate_limited, with Retry-After and RateLimit-* headers.")}
+                "responses": {"200": ok("Stored; the score after the board's policy.", "Submitted"), "400": error("Invalid body."), "401": error("No credentials."), "403": error("A session for another player."), "404": error("Unknown board."), "413": error("Body too large."), "415": error("Not application/json."), "429": error("rate_limited, with Retry-After and RateLimit-* headers.")}
             }},
             "/v1/boards/{board}": {"delete": {
                 "operationId": "resetPeriod", "security": bearer, "parameters": [board, period, at],
-                "responses": {"204": {"description": "The period was emptied."}, "401": error("No server key."), "403": error("A session cannot moderate."), "404": error("Unknown board.")}
+                "responses": {"204": {"description": "The period was emptied."}, "400": error("Unknown or expired period."), "401": error("No server key."), "403": error("A session cannot moderate."), "404": error("Unknown board.")}
             }},
             "/v1/sessions": {"post": {
                 "operationId": "createSession", "security": bearer,
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewSession"}}}},
-                "responses": {"201": ok("A short-lived player session.", "Session"), "400": error("Invalid body."), "401": error("No server key.")}
+                "responses": {"201": ok("A short-lived player session.", "Session"), "400": error("Invalid body."), "401": error("No server key."), "403": error("A session cannot create sessions."), "413": error("Body too large."), "415": error("Not application/json.")}
             }},
             "/v1/sessions/current": {"delete": {
                 "operationId": "endSession", "security": bearer,
@@ -73,9 +72,9 @@ pub fn openapi_json() -> Value {
                 "Page": {"type": "object", "properties": {"board": {"type": "string"}, "period": {"$ref": "#/components/schemas/Period"}, "resets_at": {"type": ["integer", "null"], "description": "Unix ms of the next reset; null for all-time."}, "total": {"type": "integer"}, "entries": {"type": "array", "items": {"$ref": "#/components/schemas/Entry"}}}},
                 "PlayerRank": {"type": "object", "properties": {"board": {"type": "string"}, "period": {"$ref": "#/components/schemas/Period"}, "resets_at": {"type": ["integer", "null"]}, "player": {"type": "string"}, "name": {"type": ["string", "null"]}, "rank": {"type": "integer"}, "score": {"type": "integer"}, "total": {"type": "integer"}}},
                 "Boards": {"type": "object", "properties": {"boards": {"type": "array", "items": {"type": "object"}}}},
-                "NewScore": {"type": "object", "additionalProperties": false, "required": ["player", "score"], "properties": {"player": {"type": "string"}, "score": {"type": "integer", "minimum": -9007199254740991_i64, "maximum": 9007199254740991_i64}, "name": {"type": "string", "maxLength": 32}}},
+                "NewScore": {"type": "object", "additionalProperties": false, "required": ["player", "score"], "properties": {"player": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}, "score": {"type": "integer", "minimum": -9007199254740991_i64, "maximum": 9007199254740991_i64}, "name": {"type": ["string", "null"], "maxLength": 32, "description": "Display name; null is the same as leaving it out."}}},
                 "Submitted": {"type": "object", "properties": {"board": {"type": "string"}, "period": {"$ref": "#/components/schemas/Period"}, "resets_at": {"type": ["integer", "null"], "description": "The default period's next reset (rank is in that period)."}, "player": {"type": "string"}, "score": {"type": "integer"}, "rank": {"type": "integer"}, "previous_rank": {"type": ["integer", "null"]}, "improved": {"type": "boolean"}}},
-                "NewSession": {"type": "object", "additionalProperties": false, "required": ["player"], "properties": {"player": {"type": "string"}, "name": {"type": "string", "maxLength": 32}}},
+                "NewSession": {"type": "object", "additionalProperties": false, "required": ["player"], "properties": {"player": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}, "name": {"type": ["string", "null"], "maxLength": 32, "description": "Display name; null is the same as leaving it out."}}},
                 "Session": {"type": "object", "properties": {"token": {"type": "string"}, "player": {"type": "string"}, "expires_in": {"type": "integer"}}}
             }
         }
