@@ -128,6 +128,13 @@ else
   fi
 fi
 
+# Needs the built Worker and gateway (above) and schemathesis from bootstrap.sh --test.
+step "node scripts/schemathesis.mjs (schemathesis against the Worker's OpenAPI description)"
+node scripts/schemathesis.mjs
+
+step "bash scripts/fuzz.sh (each cargo-fuzz target for ${PODIUM_FUZZ_SECONDS:-10}s)"
+bash scripts/fuzz.sh
+
 step "all steps passed in $((SECONDS - started_at))s"
 summary="$passed passed, $failed failed"
 if [[ $ignored -gt 0 ]]; then
