@@ -116,7 +116,7 @@ async function main() {
       await stack.stop();
     }
   }
-  section("Load", [...LOAD_HEADER, ...loads.map(loadRow), "", ...LOAD_KIND_HEADER, ...loads.flatMap(loadKindRows), "", ...CHECK_HEADER, ...checkRows("load", loadCheck)]);
+  section("Figures: load", [...LOAD_HEADER, ...loads.map(loadRow), "", ...LOAD_KIND_HEADER, ...loads.flatMap(loadKindRows), "", ...CHECK_HEADER, ...checkRows("load", loadCheck)]);
 
   // 2. Faults.
   const faults = [];
@@ -141,7 +141,7 @@ async function main() {
       await stack.stop();
     }
   }
-  section("Faults", [
+  section("Figures: faults", [
     ...FAULT_HEADER,
     ...faults.flatMap(faultRows),
     "",
@@ -172,7 +172,7 @@ async function main() {
       await stack.stop();
     }
   }
-  section("Rate limits under concurrency", [...BURST_HEADER, ...bursts.map(burstRow)]);
+  section("Figures: rate limits under concurrency", [...BURST_HEADER, ...bursts.map(burstRow)]);
 
   const seconds = Math.round((Date.now() - started) / 1000);
   const head = [
