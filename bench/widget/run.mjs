@@ -154,13 +154,16 @@ async function main() {
         painted: pick("painted"),
         scriptLoaded: pick("scriptLoaded"),
         wasmLoaded: pick("wasmLoaded"),
+        apiStart: pick("apiStart"),
+        apiEnd: pick("apiEnd"),
         inserted: pick("inserted"),
       };
       results.push(result);
       log(
         `${c.name}: first paint median ${result.painted.median} ms, p95 ${result.painted.p95} ms ` +
           `(min ${result.painted.min}, max ${result.painted.max}; ${samples.length} loads) — ` +
-          `medians: script loaded ${result.scriptLoaded.median} ms, wasm loaded ${result.wasmLoaded.median} ms, row inserted ${result.inserted.median} ms`,
+          `medians: script loaded ${result.scriptLoaded.median}, wasm loaded ${result.wasmLoaded.median}, ` +
+          `API ${result.apiStart.median}-${result.apiEnd.median}, row inserted ${result.inserted.median} ms`,
       );
     }
 

@@ -34,8 +34,8 @@ export const FIRST_PAINT_PROBE = `(() => {
 
 /**
  * Waits for the probe's paint mark and returns milliseconds, all from the entry script's fetch
- * start: `{painted, inserted, scriptLoaded, wasmLoaded, navigationToScript, requests}`
- * (`navigationToScript` from the navigation start to the script's fetch start).
+ * start: `{painted, inserted, scriptLoaded, wasmLoaded, apiStart, apiEnd, navigationToScript,
+ * requests}` (`navigationToScript` from the navigation start to the script's fetch start).
  */
 export async function readFirstPaint(page, { timeout = 10_000 } = {}) {
   await page.waitForFunction(() => window.__podiumFirstPaint?.painted != null, null, { timeout, polling: 10 });
@@ -46,12 +46,16 @@ export async function readFirstPaint(page, { timeout = 10_000 } = {}) {
     const script = find("/podium-widget.js");
     const wasm = find(".wasm");
     if (!script) throw new Error("no resource timing for podium-widget.js");
+    const api = resources.filter((entry) => new URL(entry.name).pathname.startsWith("/v1/") && entry.startTime <= probe.inserted);
     const since = (t) => (t == null ? null : Math.round((t - script.startTime) * 10) / 10);
     return {
       painted: since(probe.painted),
       inserted: since(probe.inserted),
       scriptLoaded: since(script.responseEnd),
       wasmLoaded: since(wasm?.responseEnd),
+      // The API requests before the row: the first one's start, the last answer's end.
+      apiStart: since(Math.min(...api.map((entry) => entry.startTime))),
+      apiEnd: since(Math.max(...api.map((entry) => entry.responseEnd))),
       navigationToScript: Math.round(script.startTime * 10) / 10,
       // Everything fetched before the row appeared: [path, start, end] from the script's start.
       requests: resources
