@@ -365,6 +365,9 @@ export function workerCases(c) {
   rawCase("raw: duplicate Authorization, wrong one first", rawRequest("POST", "/v1/boards/global/scores", ["Authorization: Bearer not-the-key", `Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 401, "unauthorized");
   rawCase("raw: duplicate Authorization, right one first", rawRequest("POST", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, "Authorization: Bearer not-the-key", "Content-Type: application/json"], validBody), 401, "unauthorized");
   rawCase("raw: duplicate Authorization, both right", rawRequest("POST", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, `Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 401, "unauthorized");
+  rawCase("raw: 100 KB of headers, no credentials", rawRequest("POST", "/v1/boards/global/scores", [...Array.from({ length: 100 }, (_, i) => `X-Junk-${i}: ${"j".repeat(1000)}`), "Content-Type: application/json"], validBody), 401, "unauthorized");
+  rawCase("raw: 1 MB header", rawRequest("GET", "/v1/boards", [`X-Junk: ${"j".repeat(MB)}`]), 431, undefined, true);
+  rawCase("raw: 70 KB board id", rawRequest("GET", `/v1/boards/${"b".repeat(70_000)}/top`), 404, "unknown_board");
   rawCase("raw: unknown method", rawRequest("FOO", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 501, undefined, true);
   // The runtime resolves `..`, `%2e%2e` and `\` before the Worker sees the URL.
   rawCase("raw: dot-dot segments", rawRequest("GET", "/v1/boards/global/../nope/top"), 404, "unknown_board");
