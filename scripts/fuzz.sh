@@ -29,7 +29,7 @@ for arg in "$@"; do
   case "$arg" in
     --long) long=true ;;
     -h | --help)
-      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "$repo_root/scripts/fuzz.sh" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     -*)
