@@ -463,6 +463,15 @@ export function gatewayCases(c) {
     add(`refused by Redis: ${name}`, post("/", typeof command === "string" ? command : JSON.stringify(command)), 400, name.startsWith("LPUSH") || name.startsWith("HSET onto") ? "WRONGTYPE" : name.startsWith("EVALSHA") ? "NOSCRIPT" : "ERR");
   }
 
+  // Redis answers with a status or error line that is not UTF-8 (quoting the client's bytes, or a
+  // script's own): redis-rs cannot read it; the gateway answers 400, not 503.
+  const notUtf8 = "ERR Redis answered with a status or error that is not UTF-8 text";
+  add("reply not UTF-8: an unknown command quoting its argument", { method: "GET", path: "/nosuchcommand/%ff", headers: auth }, 400, notUtf8);
+  add("reply not UTF-8: unknown subcommand", { method: "GET", path: `/object/%ff/${c.str}`, headers: auth }, 400, notUtf8);
+  add("reply not UTF-8: a script's error", post("/", JSON.stringify(["EVAL", "return redis.error_reply(string.char(255))", "0"])), 400, notUtf8);
+  add("reply not UTF-8: a script's status", post("/", JSON.stringify(["EVAL", "return {ok = string.char(255)}", "0"])), 400, notUtf8);
+  add("reply not UTF-8: a read-only script's error, read-only token", post("/", JSON.stringify(["EVAL_RO", "return redis.error_reply(string.char(255))", "0"]), { authorization: `Bearer ${c.readOnlyToken}` }), 400, notUtf8);
+
   // Commands the gateway refuses before Redis sees them.
   for (const command of [
     ["FLUSHALL"],

@@ -184,6 +184,12 @@ impl Backend {
                     Failure::Server(error)
                 } else if error.is_timeout() {
                     Failure::Timeout
+                } else if error.kind() == redis::ErrorKind::Parse {
+                    // Redis answered, but with a status or error line that is not UTF-8 (an
+                    // error quoting the client's bytes, or a script's own): redis-rs cannot read
+                    // it and reconnects. The request caused it; the server is fine.
+                    tracing::debug!(%error, "Redis reply not readable");
+                    Failure::Unreadable
                 } else {
                     tracing::warn!(%error, "Redis request failed");
                     Failure::Connection
@@ -202,6 +208,9 @@ impl Backend {
                 self.inner.healthy.store(false, Ordering::Relaxed);
                 Err(GatewayError::Unavailable)
             }
+            Err(Failure::Unreadable) => Err(GatewayError::BadRequest(
+                "Redis answered with a status or error that is not UTF-8 text".into(),
+            )),
             Err(Failure::Timeout) => {
                 self.inner.healthy.store(false, Ordering::Relaxed);
                 tracing::warn!(
@@ -234,6 +243,8 @@ impl Backend {
 
 enum Failure {
     Server(RedisError),
+    /// A reply redis-rs cannot parse: a status or error line that is not UTF-8.
+    Unreadable,
     Connection,
     Timeout,
 }
