@@ -605,9 +605,9 @@ impl Mounted {
             1000,
         )?;
 
-        // Runs once the first requests are in flight: a page's first
-        // `Intl.NumberFormat` costs 20-50 ms (ICU data), paid here while waiting on the network
-        // instead of between the first answer and the first paint.
+        // Runs once the first requests are in flight: a page's first `Intl.NumberFormat` costs
+        // 20-50 ms (ICU data), paid here while waiting on the network instead of between the
+        // first answer and the first paint.
         let for_formatter = Rc::downgrade(&controller);
         leptos::task::spawn_local(async move {
             if let Some(controller) = for_formatter.upgrade() {
@@ -718,23 +718,23 @@ where
                 role=move || has_tabs().then_some("tabpanel")
                 aria-labelledby=move || has_tabs().then(|| selected_period().map(|p| tab_id(&p))).flatten()
             >
-            <table class="board" data-testid="board">
-                <thead>
-                    <tr>
-                        <th scope="col" class="rank">"Rank"</th>
-                        <th scope="col" class="name">"Player"</th>
-                        <th scope="col" class="score">"Score"</th>
-                    </tr>
-                </thead>
-                <tbody data-testid="top">
-                    <For each=move || top.get() key=Row::key children=|row| view! { <BoardRow row=row/> }/>
-                </tbody>
-                <tbody class="pinned" data-testid="pinned" hidden=move || pinned.with(Vec::is_empty)>
-                    <tr class="gap" aria-hidden="true"><td colspan="3">"⋯"</td></tr>
-                    <For each=move || pinned.get() key=Row::key children=|row| view! { <BoardRow row=row/> }/>
-                </tbody>
-            </table>
-            <p class="empty" data-testid="empty" hidden=move || !empty()>"No scores yet"</p>
+                <table class="board" data-testid="board">
+                    <thead>
+                        <tr>
+                            <th scope="col" class="rank">"Rank"</th>
+                            <th scope="col" class="name">"Player"</th>
+                            <th scope="col" class="score">"Score"</th>
+                        </tr>
+                    </thead>
+                    <tbody data-testid="top">
+                        <For each=move || top.get() key=Row::key children=|row| view! { <BoardRow row=row/> }/>
+                    </tbody>
+                    <tbody class="pinned" data-testid="pinned" hidden=move || pinned.with(Vec::is_empty)>
+                        <tr class="gap" aria-hidden="true"><td colspan="3">"⋯"</td></tr>
+                        <For each=move || pinned.get() key=Row::key children=|row| view! { <BoardRow row=row/> }/>
+                    </tbody>
+                </table>
+                <p class="empty" data-testid="empty" hidden=move || !empty()>"No scores yet"</p>
             </div>
             <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{move || announcement.get()}</p>
         </section>
@@ -803,12 +803,10 @@ where
         let select = select.clone();
         move |event: web_sys::KeyboardEvent| {
             let list = periods.get_untracked();
-            let (Some(tablist), false) = (
-                event
-                    .current_target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok()),
-                list.is_empty(),
-            ) else {
+            let tablist = event
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let Some(tablist) = tablist.filter(|_| !list.is_empty()) else {
                 return;
             };
             let focused = event
