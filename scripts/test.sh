@@ -89,9 +89,15 @@ step "wasm-pack test --headless --chrome web (the widget's components in Chromiu
 widget_log="$work_dir/widget-browser.log"
 CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" wasm-pack test --headless --chrome web 2>&1 | tee "$widget_log"
 count_cargo_results "$widget_log"
-# tests/reliability (load, faults, rate-limit bursts) runs once, on Valkey, after the others: it
-# measures the gateway and the Worker, not the server, and takes about a minute and a half.
-mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' -not -path 'tests/reliability/*' | sort)
+# Some suites run once, on Valkey: tests/reliability (load, faults, rate-limit bursts: it measures
+# the gateway and the Worker, not the server, and takes about a minute and a half), the npm start
+# end-to-end test (npm start always runs Valkey) and the deploy command (no Redis involved).
+once_tests=(tests/demo/e2e.test.mjs tests/demo/deploy.test.mjs)
+not_once=(-not -path 'tests/reliability/*')
+for file in "${once_tests[@]}"; do
+  not_once+=(-not -path "$file")
+done
+mapfile -t node_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' "${not_once[@]}" | sort)
 mapfile -t reliability_tests < <(find tests/reliability -name '*.test.mjs' 2>/dev/null | sort)
 if [[ ${#node_tests[@]} -eq 0 ]]; then
   step "node tests: none found under tests/"
@@ -122,10 +128,8 @@ else
     node_tests_against "$server" "$server" "${node_tests[@]}"
   done
 
-  if [[ ${#reliability_tests[@]} -gt 0 ]]; then
-    step "PODIUM_TEST_SERVER=valkey node --test tests/reliability (load, faults, rate limits; once)"
-    node_tests_against valkey reliability "${reliability_tests[@]}"
-  fi
+  step "PODIUM_TEST_SERVER=valkey node --test (once: ${once_tests[*]} and tests/reliability)"
+  node_tests_against valkey once "${once_tests[@]}" "${reliability_tests[@]}"
 fi
 
 # Needs the built Worker and gateway (above) and schemathesis from bootstrap.sh --test.

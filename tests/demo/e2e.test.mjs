@@ -23,8 +23,6 @@ import { chromium } from "playwright-core";
 
 import { descendants, freePort, gatewayBinaryPath, repoRoot } from "../../scripts/lib/stack.mjs";
 
-const SKIP =
-  (process.env.PODIUM_TEST_SERVER ?? "valkey") !== "valkey" && "npm start always runs Valkey: tested in the Valkey pass";
 const CHROMIUM = process.env.PODIUM_CHROMIUM ?? "/usr/bin/chromium";
 const OUTPUT = path.join(repoRoot(), "tests", "output");
 const READY_TIMEOUT_MS = 180_000;
@@ -78,7 +76,7 @@ async function waitFor(run, pattern, timeoutMs) {
   throw new Error(`start.mjs did not print ${pattern} (exit ${run.child.exitCode}); output:\n${run.output}`);
 }
 
-test("a taken port is named by the variable that moves it", { skip: SKIP }, async () => {
+test("a taken port is named by the variable that moves it", async () => {
   for (const name of ["PODIUM_WORKER_PORT", "PODIUM_GATEWAY_PORT", "PODIUM_DEMO_PORT"]) {
     const [worker, gateway, demo] = await freePorts(3);
     const env = { PODIUM_WORKER_PORT: worker, PODIUM_GATEWAY_PORT: gateway, PODIUM_DEMO_PORT: demo };
@@ -142,7 +140,7 @@ async function waitForViewer(page, testid, player, rank, score) {
   );
 }
 
-test("npm start: play the demo, see your rank, watch the bots move the board, stop cleanly", { skip: SKIP }, async () => {
+test("npm start: play the demo, see your rank, watch the bots move the board, stop cleanly", async () => {
   const startedAt = Date.now();
   const gatewayBin = process.env.PODIUM_GATEWAY_BIN ?? gatewayBinaryPath();
   assert.ok(existsSync(gatewayBin), `${gatewayBin} missing: cargo build -p podium-gateway`);
