@@ -351,7 +351,7 @@ impl Controller {
                 Some(reply) => reply?,
                 // The viewer just dropped out of the top: ask now.
                 None => {
-                    let url = options.around_url().expect("a viewer has an around URL");
+                    let url = options.around_url().ok_or(PollError::Failed)?;
                     let etag = self.state.borrow().around_etag.clone();
                     self.get(url, etag).await?
                 }
