@@ -34,16 +34,7 @@ async fn prints_its_address_serves_and_stops_on_sigterm_without_logging_secrets(
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let line = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a ready line")
-        .expect("readable");
-    let url = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
-        .to_owned();
+    let url = ready_url(&mut child);
 
     let http = http_client();
     let set = http
@@ -136,16 +127,7 @@ async fn token_lists_let_old_and_new_tokens_work_during_a_rotation() {
         .stderr(Stdio::null())
         .spawn()
         .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let line = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a ready line")
-        .expect("readable");
-    let url = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
-        .to_owned();
+    let url = ready_url(&mut child);
     let http = http_client();
     let status = |path: String, token: &'static str| {
         let request = http.get(format!("{url}{path}")).bearer_auth(token).send();
@@ -164,4 +146,17 @@ async fn token_lists_let_old_and_new_tokens_work_during_a_rotation() {
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The URL from the binary's `listening on http://ADDR` line.
+fn ready_url(child: &mut std::process::Child) -> String {
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a ready line")
+        .expect("readable");
+    line.strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?}"))
+        .to_owned()
 }
