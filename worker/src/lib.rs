@@ -4,8 +4,8 @@
 //! runtime:
 //! - configuration: variables and secrets (`UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN`,
 //!   `PODIUM_*`) read once per isolate into one [`Api`];
-//! - requests: a `worker::Request` becomes an [`ApiRequest`] (`CF-Connecting-IP` is the client
-//!   address), `Date.now()` is the clock and `crypto.getRandomValues` the randomness;
+//! - requests: the runtime's `Request` becomes an [`ApiRequest`] (`CF-Connecting-IP` is the
+//!   client address), `Date.now()` is the clock and `crypto.getRandomValues` the randomness;
 //! - reads at the edge: top-N pages go through the Cache API, so a popular board costs Redis
 //!   calls per freshness window, not per viewer.
 //!
@@ -26,7 +26,8 @@ use worker::{Context, Env, event, js_sys};
 
 // The Workers runtime's own types: the handler takes and returns them as they are, since
 // `worker::Request` reads the request's `cf` object and `worker::Response` its body stream on
-// every request, work this Worker never needs (a fifth of a cached read's CPU time).
+// every request, work this Worker never needs (an eighth of a cached read's CPU time in
+// `bench/worker/profile.mjs`).
 use web_sys::{Cache, Headers, Request, Response, ResponseInit, WorkerGlobalScope};
 
 /// Variables the Upstash integration sets; the same names work against Podium's gateway.
