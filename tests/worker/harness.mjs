@@ -153,6 +153,19 @@ export function uniquePlayer(name = "p") {
   return `${name}-${runId}-${idCounter}`;
 }
 
+/**
+ * Waits, if needed, until a burst of up to `marginMs` cannot straddle the boundary of a
+ * `windowSeconds` fixed window (windows start at multiples of their length since the epoch).
+ * The sliding window weighs the previous fixed window's count rounded down, so a burst that
+ * crosses a boundary may get one more write through, right after it: that is the algorithm
+ * (upstash's approximation), not a race, and exactness tests are about races.
+ */
+export async function clearOfWindowEdge(windowSeconds, marginMs = 30_000) {
+  const windowMs = windowSeconds * 1000;
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 1_000));
+}
+
 /** p-th percentile (0..100) of a list of numbers, nearest rank. */
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 
 import { startGateway, startRedisServer } from "../../../scripts/lib/stack.mjs";
-import { call, gatewayRequests, startWorker } from "../../worker/harness.mjs";
+import { call, clearOfWindowEdge, gatewayRequests, startWorker } from "../../worker/harness.mjs";
 import { SERVER_KIND } from "./scenarios.mjs";
 
 export const LIMIT = 10;
@@ -71,6 +71,7 @@ export async function burst(stack, { board, writes, paths = 2 }) {
   burstCounter += 1;
   const player = `burst-${randomBytes(3).toString("hex")}-${burstCounter}`;
   const used = stack.paths.slice(0, paths);
+  await clearOfWindowEdge(WINDOW_SECONDS);
   const before = await Promise.all(used.map((p) => gatewayRequests(p)));
   const started = performance.now();
   const results = await Promise.all(
