@@ -15,6 +15,7 @@
 //   BENCH_QUICK=1        smoke run (2s + 1s, no docs written unless BENCH_WRITE_DOCS=1)
 //   BENCH_CONNECTIONS=50 BENCH_THREADS=2 (wrk threads)  BENCH_PLAYERS=100000  BENCH_PIPELINE=100
 //   BENCH_GATEWAY_THREADS=2 (--threads of the gateway (one runtime + Valkey connection each) = Webdis "threads")
+//   BENCH_COALESCE=1     the gateway's --coalesce-reads (0 measures it without read coalescing)
 //   BENCH_WEBDIS_POOL=n  Webdis pool_size per thread (default: the gateway's measured Valkey
 //                        connections divided by the thread count, at least 1)
 //   BENCH_WRITE_DOCS=0|1 write docs/benchmarks.md + docs/bench-gateway.svg (default 1, 0 in quick mode)
@@ -76,6 +77,7 @@ const cfg = {
   verbose: flag("BENCH_VERBOSE"),
   waitIdle: Number(env.BENCH_WAIT_IDLE ?? (QUICK ? 0 : 180)),
   idleThreshold: Number(env.BENCH_IDLE_THRESHOLD ?? 25),
+  coalesce: flag("BENCH_COALESCE", true),
   rounds: Math.max(1, Number(env.BENCH_ROUNDS || (QUICK ? 1 : 3))),
 };
 const KEY = "lb";
@@ -813,7 +815,7 @@ function markdownSection({ results, analysis, machine, vers, setup, commands, da
     `- **Versions:** ${vers.gateway}; ${vers.rustc}; Valkey ${vers.valkey}; Webdis ${vers.webdis}; wrk ${vers.wrk}; redis-benchmark ${vers.redisBenchmark}; Node ${vers.node}.`,
     `- **Data:** one Valkey server (\`--save "" --appendonly no\`), sorted set \`${KEY}\` seeded with ${cfg.players.toLocaleString("en-US")} members \`player:000000000000\` … \`player:${pad(cfg.players - 1)}\` (12-digit ids, the format of redis-benchmark's \`__rand_int__\`) through one pipelined connection. Writes only touch existing members; ZCARD is checked after the run.`,
     `- **Load:** wrk, ${cfg.connections} keep-alive connections, ${cfg.wrkThreads} threads, ${setup.warmup} warm-up per case, then ${cfg.rounds} round(s) of ${setup.duration} measured per case, interleaved (each round runs every operation on gateway, Webdis, raw in turn); req/s, p50 and p99 are the medians over the rounds. Player ids are random over the whole set (each wrk thread pre-formats ${SINGLE_VARIANTS.toLocaleString("en-US")} requests, ${PIPELINE_VARIANTS} for pipelines). Latency is wrk's (closed loop, no coordinated-omission correction).`,
-    `- **Gateway:** release build, \`TOKIO_WORKER_THREADS=${cfg.gatewayThreads}\`, ${setup.gatewayConnections} Valkey connection(s) observed in CLIENT LIST after the warm-up; requests carry \`Authorization: Bearer\` (and \`Content-Type: application/json\` for POST).`,
+    `- **Gateway:** release build, \`--threads ${cfg.gatewayThreads}\`, \`--coalesce-reads ${cfg.coalesce}\` (identical concurrent reads share one trip to Valkey: the top-10 case is one read asked by every connection, the rank case a different read each time), ${setup.gatewayConnections} Valkey connection(s) observed in CLIENT LIST after the warm-up; requests carry \`Authorization: Bearer\` (and \`Content-Type: application/json\` for POST).`,
     `- **Webdis:** foreground (\`daemonize: false\`), \`threads: ${setup.webdis.threads}\`, \`pool_size: ${setup.webdis.pool_size}\` per thread (${setup.webdisConnections} Valkey connections observed), \`verbosity: ${setup.webdis.verbosity}\`, no ACL. Webdis has no pipeline endpoint.`,
     `- **Raw Valkey:** redis-benchmark, same ${cfg.connections} connections, \`-P 1\` (the pipeline row uses \`-P ${cfg.pipeline}\` and shows batches of ${cfg.pipeline} per second, for reference only).`,
     "",
@@ -984,7 +986,7 @@ async function main() {
   const gateway = await startGateway({
     redisUrl: valkey.url,
     release: true,
-    env: { PODIUM_GATEWAY_THREADS: String(cfg.gatewayThreads) },
+    env: { PODIUM_GATEWAY_THREADS: String(cfg.gatewayThreads), PODIUM_GATEWAY_COALESCE_READS: String(cfg.coalesce) },
   });
   cleanups.push(() => gateway.stop());
   log(`gateway pid ${gateway.pid} at ${gateway.url}`);
@@ -1072,6 +1074,7 @@ async function main() {
       env.BENCH_THREADS ? `BENCH_THREADS=${cfg.wrkThreads}` : "",
       env.BENCH_WEBDIS_POOL ? `BENCH_WEBDIS_POOL=${cfg.webdisPool}` : "",
       env.BENCH_ROUNDS ? `BENCH_ROUNDS=${cfg.rounds}` : "",
+      env.BENCH_COALESCE ? `BENCH_COALESCE=${cfg.coalesce ? 1 : 0}` : "",
       "npm run bench:gateway",
     ]
       .filter(Boolean)

@@ -214,7 +214,10 @@ const READ_ONLY: &[&str] = &[
 ];
 
 fn upper(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_ascii_uppercase()
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_ascii_uppercase(),
+        Err(_) => String::from_utf8_lossy(bytes).to_ascii_uppercase(),
+    }
 }
 
 /// Every listed command's class, built once: classification runs on every request.
@@ -302,6 +305,65 @@ pub fn first_key<A: AsRef<[u8]>>(command: &[A]) -> Option<&[u8]> {
     Some(key.as_ref())
 }
 
+/// Reads whose reply depends only on the data they read: no randomness (SRANDMEMBER …),
+/// no scripts (which may call TIME), no server or connection state. Identical ones that are
+/// in flight together may share one execution, since any order of concurrent requests is a
+/// valid one. Kept as an allow list: a command missing here only loses the sharing.
+const SHAREABLE: &[&str] = &[
+    "EXISTS",
+    "TYPE",
+    "TTL",
+    "PTTL",
+    "EXPIRETIME",
+    "PEXPIRETIME",
+    "GET",
+    "MGET",
+    "GETRANGE",
+    "STRLEN",
+    "GETBIT",
+    "BITCOUNT",
+    "BITPOS",
+    "HGET",
+    "HMGET",
+    "HGETALL",
+    "HKEYS",
+    "HVALS",
+    "HLEN",
+    "HEXISTS",
+    "HSTRLEN",
+    "LRANGE",
+    "LINDEX",
+    "LLEN",
+    "LPOS",
+    "SMEMBERS",
+    "SISMEMBER",
+    "SMISMEMBER",
+    "SCARD",
+    "ZRANGE",
+    "ZRANGEBYSCORE",
+    "ZREVRANGEBYSCORE",
+    "ZRANGEBYLEX",
+    "ZREVRANGEBYLEX",
+    "ZREVRANGE",
+    "ZRANK",
+    "ZREVRANK",
+    "ZSCORE",
+    "ZMSCORE",
+    "ZCARD",
+    "ZCOUNT",
+    "ZLEXCOUNT",
+];
+
+static SHAREABLE_SET: LazyLock<std::collections::HashSet<&'static str>> =
+    LazyLock::new(|| SHAREABLE.iter().copied().collect());
+
+/// True when identical concurrent requests for this command may share one execution.
+pub fn is_shareable<A: AsRef<[u8]>>(command: &[A]) -> bool {
+    command
+        .first()
+        .is_some_and(|name| SHAREABLE_SET.contains(upper(name.as_ref()).as_str()))
+}
+
 /// True when a read-only token may run this command.
 pub fn is_read_only<A: AsRef<[u8]>>(command: &[A]) -> bool {
     classify(command) == CommandClass::Read
@@ -313,6 +375,22 @@ mod tests {
 
     fn class(command: &[&str]) -> CommandClass {
         classify(command)
+    }
+
+    #[test]
+    fn only_deterministic_reads_are_shareable() {
+        assert!(is_shareable(&["zrevrange", "lb", "0", "9", "WITHSCORES"]));
+        assert!(is_shareable(&["GET", "k"]));
+        assert!(!is_shareable(&["SRANDMEMBER", "s"]));
+        assert!(!is_shareable(&["ZRANDMEMBER", "lb"]));
+        assert!(!is_shareable(&["EVALSHA_RO", "abc", "0"]));
+        assert!(!is_shareable(&["TIME"]));
+        assert!(!is_shareable(&["ZINCRBY", "lb", "1", "a"]));
+        assert!(!is_shareable::<&str>(&[]));
+        // Every shareable command is a read a read-only token may run.
+        for name in SHAREABLE {
+            assert_eq!(classify(&[name]), CommandClass::Read, "{name}");
+        }
     }
 
     #[test]

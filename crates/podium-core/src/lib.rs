@@ -33,7 +33,9 @@ pub use board::{
     Board, Boards, ConfigError, DEFAULT_RETENTION, LOCAL_BOARDS_JSON, MAX_RETENTION,
     MAX_TITLE_CHARS, Order, Policy, RateLimits,
 };
-pub use command::{CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key, is_read_only};
+pub use command::{
+    CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key, is_read_only, is_shareable,
+};
 /// Board time zones are jiff's; re-exported so callers need no direct dependency.
 pub use jiff::tz::TimeZone;
 pub use period::{ALL_TIME_ID, Period, PeriodError, PeriodKind};

@@ -311,8 +311,9 @@ fn reply(
     status: StatusCode,
     content_type: &'static str,
     sync: HeaderValue,
-    body: Vec<u8>,
+    body: impl Into<Bytes>,
 ) -> Response {
+    let body: Bytes = body.into();
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -320,7 +321,7 @@ fn reply(
     response
 }
 
-fn json_reply(sync: HeaderValue, body: Vec<u8>) -> Response {
+fn json_reply(sync: HeaderValue, body: impl Into<Bytes>) -> Response {
     reply(StatusCode::OK, "application/json", sync, body)
 }
 
@@ -337,13 +338,13 @@ async fn single(State(state): State<AppState>, request: Request) -> Response {
         let checked = state.check(method, uri, headers, body).await?;
         let command = request::single_command(uri.path(), uri.query(), &checked.body)?;
         let wrote = state.permit(checked.access, &command)?;
-        let value = state.backend.command(&command).await?;
+        let shared = state.backend.shared_command(command).await?;
         let sync = state.sync_token(wrote);
         Ok(match checked.format {
-            Format::Json(encoding) => json_reply(sync, reply::entry_json(&value, encoding)),
+            Format::Json(encoding) => json_reply(sync, shared.json(encoding)),
             Format::Resp2 => {
                 let mut out = Vec::new();
-                reply::write_resp2(&mut out, &value);
+                reply::write_resp2(&mut out, shared.value());
                 resp2_reply(sync, out)
             }
         })

@@ -13,9 +13,10 @@ use redis::cluster_routing::Slot;
 use redis::{Cmd, Pipeline, RedisError, TlsCertificates, Value};
 use tokio::sync::OnceCell;
 
+use crate::coalesce::Coalescer;
 use crate::config::RedisConfig;
 use crate::error::GatewayError;
-use crate::reply::server_error_text;
+use crate::reply::{SharedReply, server_error_text};
 use crate::request::Command;
 
 /// How long one attempt to (re)connect may take.
@@ -25,6 +26,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// after a restart, stuck in a script past its time limit, a replica cut off from its primary.
 /// Such a request is answered like Redis being down (503), not like a client mistake (400).
 const NOT_READY_CODES: [&str; 3] = ["LOADING", "BUSY", "MASTERDOWN"];
+
+/// What every request of a coalesced flight gets.
+type SharedResult = Result<Arc<SharedReply>, GatewayError>;
 
 #[derive(Clone)]
 enum Connection {
@@ -44,6 +48,8 @@ struct Inner {
     connection: OnceCell<Connection>,
     /// Whether the last exchange with Redis worked; exported as a metric.
     healthy: AtomicBool,
+    /// Open flights of identical reads, when coalescing is on.
+    coalescer: Option<Coalescer<Arc<Command>, SharedResult>>,
 }
 
 impl std::fmt::Debug for Backend {
@@ -56,14 +62,16 @@ impl std::fmt::Debug for Backend {
 }
 
 impl Backend {
-    /// A backend that connects on first use.
-    pub fn new(config: RedisConfig, request_timeout: Duration) -> Self {
+    /// A backend that connects on first use; `coalesce_reads` lets identical concurrent reads
+    /// share one trip to Redis (see [`Backend::shared_command`]).
+    pub fn new(config: RedisConfig, request_timeout: Duration, coalesce_reads: bool) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,
                 request_timeout,
                 connection: OnceCell::new(),
                 healthy: AtomicBool::new(false),
+                coalescer: coalesce_reads.then(Coalescer::default),
             }),
         }
     }
@@ -74,8 +82,17 @@ impl Backend {
 
     /// Runs one command.
     pub async fn command(&self, command: &Command) -> Result<Value, GatewayError> {
+        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
+        self.run_until(deadline, command).await
+    }
+
+    async fn run_until(
+        &self,
+        deadline: tokio::time::Instant,
+        command: &Command,
+    ) -> Result<Value, GatewayError> {
         let cmd = to_cmd(command);
-        self.run(|mut connection| async move {
+        self.run_with_deadline(deadline, |mut connection| async move {
             match &mut connection {
                 Connection::Single(c) => c.req_packed_command(&cmd).await,
                 Connection::Cluster(c) => c.req_packed_command(&cmd).await,
@@ -86,6 +103,26 @@ impl Backend {
             Value::ServerError(error) => Err(self.server_error(server_error_text(&error))),
             value => Ok(value),
         })
+    }
+
+    /// Runs one command of a single-command request. Identical deterministic reads share
+    /// trips to Redis (the `coalesce` module says how, and why that is safe).
+    pub async fn shared_command(&self, command: Command) -> Result<Arc<SharedReply>, GatewayError> {
+        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
+        match &self.inner.coalescer {
+            Some(coalescer) if podium_core::is_shareable(&command) => {
+                let backend = self.clone();
+                coalescer
+                    .join(Arc::new(command), deadline, move |command| async move {
+                        let value = backend.run_until(deadline, &command).await?;
+                        Ok(Arc::new(SharedReply::new(value)))
+                    })
+                    .await
+            }
+            _ => Ok(Arc::new(SharedReply::new(
+                self.run_until(deadline, &command).await?,
+            ))),
+        }
     }
 
     /// A whole request's error from Redis's error text: [`GatewayError::Unavailable`] when the
@@ -175,8 +212,21 @@ impl Backend {
         F: FnOnce(Connection) -> Fut,
         Fut: Future<Output = Result<T, RedisError>>,
     {
+        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
+        self.run_with_deadline(deadline, exchange).await
+    }
+
+    async fn run_with_deadline<T, F, Fut>(
+        &self,
+        deadline: tokio::time::Instant,
+        exchange: F,
+    ) -> Result<T, GatewayError>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = Result<T, RedisError>>,
+    {
         let timeout = self.inner.request_timeout;
-        let result = tokio::time::timeout(timeout, async {
+        let result = tokio::time::timeout_at(deadline, async {
             let connection = self.connection().await?;
             exchange(connection).await.map_err(|error| {
                 if is_server_error(&error) {

@@ -41,6 +41,9 @@ pub struct GatewayConfig {
     pub max_body_bytes: usize,
     /// How long one request may wait for Redis before answering 504.
     pub request_timeout: Duration,
+    /// Let identical concurrent reads share one trip to Redis (on by default; off only to
+    /// measure what it saves).
+    pub coalesce_reads: bool,
 }
 
 /// The Upstash limit on request bodies.
@@ -59,6 +62,7 @@ impl GatewayConfig {
             max_pipeline: DEFAULT_MAX_PIPELINE,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            coalesce_reads: true,
         }
     }
 }

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 ///
 /// The message is what the client sees in `{"error": "…"}`; Redis's own error texts pass
 /// through unchanged (clients match on prefixes such as `NOSCRIPT`).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum GatewayError {
     #[error("WRONGPASS invalid or missing auth token")]
     Unauthorized,

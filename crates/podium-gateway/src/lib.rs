@@ -7,6 +7,7 @@
 //! - `request`: the request forms (body, path, path + body, path + query) → commands.
 //! - `app`: the routes, authentication, command policy and response headers.
 //! - `backend`: the shared multiplexed (or cluster) connection, pipelines and MULTI/EXEC.
+//! - `coalesce`: identical concurrent reads share one trip to Redis.
 //! - `reply`: Redis replies as JSON (plain or base64) and RESP2.
 //! - `error`: [`GatewayError`], each case mapped to an HTTP status.
 //! - `metrics`: Prometheus counters for `/_metrics`.
@@ -14,6 +15,7 @@
 
 mod app;
 mod backend;
+mod coalesce;
 mod config;
 mod error;
 mod metrics;
@@ -28,4 +30,4 @@ pub use config::{
     RedisConfig,
 };
 pub use error::GatewayError;
-pub use server::{bind_per_core, run, run_per_core};
+pub use server::{bind, run, run_per_core};

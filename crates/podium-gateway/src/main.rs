@@ -54,6 +54,15 @@ struct Args {
         default_value_t = 5_000
     )]
     request_timeout_ms: u64,
+    /// Let identical concurrent reads (the same ZREVRANGE from many viewers) share one trip to
+    /// Redis. Reads stay linearizable; `false` only to measure what it saves.
+    #[arg(
+        long,
+        env = "PODIUM_GATEWAY_COALESCE_READS",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    coalesce_reads: bool,
     /// Serving threads, each with its own runtime and Redis connection (default: one per core).
     #[arg(long, env = "PODIUM_GATEWAY_THREADS")]
     threads: Option<usize>,
@@ -89,6 +98,7 @@ fn main() -> ExitCode {
     config.allow_dangerous_commands = args.allow_dangerous_commands;
     config.max_pipeline = args.max_pipeline;
     config.request_timeout = Duration::from_millis(args.request_timeout_ms);
+    config.coalesce_reads = args.coalesce_reads;
     if config.allow_dangerous_commands {
         tracing::warn!("dangerous commands (FLUSHALL, CONFIG, KEYS …) are allowed");
     }
@@ -96,7 +106,7 @@ fn main() -> ExitCode {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
 
-    let (address, listeners) = match podium_gateway::bind_per_core(args.listen, threads) {
+    let (address, listener) = match podium_gateway::bind(args.listen) {
         Ok(bound) => bound,
         Err(error) => {
             eprintln!("podium-gateway: cannot listen on {}: {error}", args.listen);
@@ -117,7 +127,7 @@ fn main() -> ExitCode {
         signals.block_on(shutdown);
         let _ = stop.send(true);
     });
-    match podium_gateway::run_per_core(listeners, config, stopped) {
+    match podium_gateway::run_per_core(listener, threads, config, stopped) {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

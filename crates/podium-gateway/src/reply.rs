@@ -1,6 +1,9 @@
 //! Redis replies as the Upstash protocol returns them: JSON in RESP2 shapes (optionally with
 //! every string base64-encoded) or the raw RESP2 bytes.
 
+use std::sync::OnceLock;
+
+use axum::body::Bytes;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use redis::Value;
@@ -23,6 +26,39 @@ pub fn server_error_text(error: &redis::ServerError) -> String {
     match error.details() {
         Some(details) => format!("{} {}", error.code(), details),
         None => error.code().to_owned(),
+    }
+}
+
+/// One command's reply, as shared by every request of a coalesced flight: the plain JSON
+/// they all answer with is encoded once.
+#[derive(Debug)]
+pub struct SharedReply {
+    value: Value,
+    text_json: OnceLock<Bytes>,
+}
+
+impl SharedReply {
+    pub fn new(value: Value) -> Self {
+        Self {
+            value,
+            text_json: OnceLock::new(),
+        }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// [`entry_json`] of the value, encoded once for plain JSON (what nearly every client asks
+    /// for) and on each call for base64.
+    pub fn json(&self, encoding: Encoding) -> Bytes {
+        match encoding {
+            Encoding::Text => self
+                .text_json
+                .get_or_init(|| entry_json(&self.value, encoding).into())
+                .clone(),
+            Encoding::Base64 => entry_json(&self.value, encoding).into(),
+        }
     }
 }
 

@@ -1,17 +1,20 @@
 //! Serving: on one runtime (tests, embedding), or one single-threaded runtime per core.
 //!
-//! Per core is the production shape: each thread accepts from its own `SO_REUSEPORT` socket
-//! and has its own multiplexed Redis connection, so a request is parsed, sent to Redis,
-//! answered and encoded on one thread with no cross-thread wake-ups (in quick wrk runs on 2
-//! cores, about a fifth more top-10 reads than one multi-threaded runtime).
+//! Per core is the production shape: each thread has its own runtime and its own multiplexed
+//! Redis connection, so a request is parsed, sent to Redis, answered and encoded on one
+//! thread with no cross-thread wake-ups (in quick wrk runs on 2 cores, about a fifth more
+//! top-10 reads than one multi-threaded runtime). One acceptor deals the connections out in
+//! turn, so every thread carries the same number of clients: with one `SO_REUSEPORT` socket
+//! per thread the kernel's hash split 50 connections as unevenly as 30/20, and the busier
+//! thread set the tail latency.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use axum::serve::{Listener, ListenerExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
 
 use crate::app::{AppState, Shared, app};
 use crate::backend::Backend;
@@ -24,71 +27,73 @@ pub async fn run(
     config: GatewayConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        // Small JSON replies should leave at once, not wait for Nagle.
+        let _ = tcp.set_nodelay(true);
+    });
     serve(listener, Shared::new(config), shutdown).await
 }
 
 async fn serve(
-    listener: TcpListener,
+    listener: impl Listener<Io = TcpStream, Addr = SocketAddr>,
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let config = shared.config();
-    let backend = Backend::new(config.redis.clone(), config.request_timeout);
+    let backend = Backend::new(
+        config.redis.clone(),
+        config.request_timeout,
+        config.coalesce_reads,
+    );
     // Connect in the background so the first request does not pay for it.
     let warm = backend.clone();
     tokio::spawn(async move {
         let _ = warm.command(&vec![b"PING".to_vec()]).await;
     });
     let router = app(AppState::new(shared, backend));
-    let listener = listener.tap_io(|tcp| {
-        // Small JSON replies should leave at once, not wait for Nagle.
-        let _ = tcp.set_nodelay(true);
-    });
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
 }
 
-/// `threads` listening sockets on one address (port 0 picks one free port for all), for
-/// [`run_per_core`]. Returns the bound address.
-pub fn bind_per_core(
-    address: SocketAddr,
-    threads: usize,
-) -> std::io::Result<(SocketAddr, Vec<std::net::TcpListener>)> {
-    let first = reuse_port_listener(address)?;
-    let bound = first.local_addr()?;
-    let mut listeners = vec![first];
-    for _ in 1..threads.max(1) {
-        listeners.push(reuse_port_listener(bound)?);
-    }
-    Ok((bound, listeners))
-}
-
-fn reuse_port_listener(address: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+/// Binds the gateway's listening socket for [`run_per_core`] (port 0 picks a free port).
+/// Returns the bound address.
+pub fn bind(address: SocketAddr) -> std::io::Result<(SocketAddr, std::net::TcpListener)> {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
-    socket.set_reuse_port(true)?;
     socket.set_nonblocking(true)?;
     socket.bind(&address.into())?;
     socket.listen(1024)?;
-    Ok(socket.into())
+    let listener: std::net::TcpListener = socket.into();
+    Ok((listener.local_addr()?, listener))
 }
 
-/// Serves each listener on its own thread and single-threaded runtime until `shutdown`
+/// Serves on `threads` threads, each with its own single-threaded runtime, until `shutdown`
 /// becomes true; blocks until every thread has finished its in-flight requests.
 pub fn run_per_core(
-    listeners: Vec<std::net::TcpListener>,
+    listener: std::net::TcpListener,
+    threads: usize,
     config: GatewayConfig,
     shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let shared = Shared::new(config);
-    let threads: Vec<_> = listeners
+    let address = listener.local_addr()?;
+    let (hands, handoffs): (Vec<_>, Vec<_>) = (0..threads.max(1))
+        .map(|_| {
+            let (hand, receiver) = mpsc::unbounded_channel();
+            (hand, Handoff { receiver, address })
+        })
+        .unzip();
+    let mut acceptor = Some((listener, hands));
+    let threads: Vec<_> = handoffs
         .into_iter()
         .enumerate()
-        .map(|(index, listener)| {
+        .map(|(index, handoff)| {
             let shared = shared.clone();
             let mut shutdown = shutdown.clone();
+            // The first thread also runs the acceptor.
+            let acceptor = acceptor.take();
             std::thread::Builder::new()
                 .name(format!("gateway-{index}"))
                 .spawn(move || {
@@ -96,11 +101,20 @@ pub fn run_per_core(
                         .enable_all()
                         .build()?;
                     runtime.block_on(async move {
-                        let listener = TcpListener::from_std(listener)?;
+                        if let Some((listener, hands)) = acceptor {
+                            let listener = TcpListener::from_std(listener)?;
+                            let mut stop = shutdown.clone();
+                            tokio::spawn(async move {
+                                tokio::select! {
+                                    () = deal(listener, hands) => {}
+                                    _ = stop.wait_for(|stop| *stop) => {}
+                                }
+                            });
+                        }
                         let stop = async move {
                             let _ = shutdown.wait_for(|stop| *stop).await;
                         };
-                        serve(listener, shared, stop).await
+                        serve(handoff, shared, stop).await
                     })
                 })
         })
@@ -111,4 +125,52 @@ pub fn run_per_core(
             .map_err(|_| std::io::Error::other("a gateway thread panicked"))??;
     }
     Ok(())
+}
+
+/// Accepts connections and hands them to the serving threads in turn.
+async fn deal(listener: TcpListener, hands: Vec<mpsc::UnboundedSender<std::net::TcpStream>>) {
+    let mut listener = listener;
+    for hand in hands.iter().cycle() {
+        let (tcp, _) = Listener::accept(&mut listener).await;
+        // Small JSON replies should leave at once, not wait for Nagle.
+        let _ = tcp.set_nodelay(true);
+        // A stream is registered with the runtime that accepted it; it moves as a plain socket.
+        match tcp.into_std() {
+            Ok(tcp) => {
+                let _ = hand.send(tcp);
+            }
+            Err(error) => tracing::warn!(%error, "cannot hand over a connection"),
+        }
+    }
+}
+
+/// A serving thread's end of the acceptor: connections arrive here instead of from a socket.
+struct Handoff {
+    receiver: mpsc::UnboundedReceiver<std::net::TcpStream>,
+    address: SocketAddr,
+}
+
+impl Listener for Handoff {
+    type Io = TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (TcpStream, SocketAddr) {
+        loop {
+            let Some(tcp) = self.receiver.recv().await else {
+                // The acceptor has stopped: so is the server, which stops asking soon.
+                return std::future::pending().await;
+            };
+            match TcpStream::from_std(tcp) {
+                Ok(tcp) => {
+                    let peer = tcp.peer_addr().unwrap_or(self.address);
+                    return (tcp, peer);
+                }
+                Err(error) => tracing::warn!(%error, "cannot take over a connection"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.address)
+    }
 }
