@@ -409,8 +409,10 @@ previous rank. The JS Worker's write is what a user would hand-write: one pipeli
 \`ZREVRANK\` and \`ZSCORE\` — no tie-break (equal scores rank by member name), no rate limits, no periods, no
 previous rank, minimal validation. Its top-10 read is \`ZRANGE … REV WITHSCORES\` + \`ZCARD\` in one pipeline, then
 \`HMGET\` for the names (two round trips on a cache miss, once per second); Podium's is one script call and also
-returns an \`ETag\`. Both serve cached pages from the Cache API with the same freshness, so the read rows mostly
-measure the Workers' cached path. Raw rounds: \`target/bench/worker.json\`.
+returns an \`ETag\`. Both cache pages in the Cache API with the same freshness, so the read rows mostly measure
+the Workers' cached path; Podium's isolate also keeps the pages it made in memory until the same deadline, so
+most of its cached reads skip the Cache API lookup that every JS Worker read makes (a design difference, not a
+language one). Raw rounds: \`target/bench/worker.json\`.
 ${slowerNote(summary)}${MARK_END}`;
 }
 

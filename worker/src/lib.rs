@@ -7,7 +7,8 @@
 //! - requests: the runtime's `Request` becomes an [`ApiRequest`] (`CF-Connecting-IP` is the
 //!   client address), `Date.now()` is the clock and `crypto.getRandomValues` the randomness;
 //! - reads at the edge: top-N pages go through the Cache API, so a popular board costs Redis
-//!   calls per freshness window, not per viewer.
+//!   calls per freshness window, not per viewer; the isolate also keeps the pages it made in
+//!   memory for the same freshness, so most reads skip even the Cache API lookup.
 //!
 //! The crate is empty outside wasm32, so `cargo test --workspace` and clippy skip it natively.
 #![cfg(target_arch = "wasm32")]
@@ -17,7 +18,7 @@ use std::net::IpAddr;
 use std::rc::Rc;
 
 use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse};
-use podium_core::{ApiError, ErrorCode};
+use podium_core::{ApiError, ErrorCode, FreshCache, MAX_FRESH_PAGES};
 use podium_redis::{Client, FetchTransport};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
@@ -52,6 +53,40 @@ struct Isolate {
 thread_local! {
     /// One per isolate (wasm is single-threaded).
     static ISOLATE: RefCell<Option<Rc<Isolate>>> = const { RefCell::new(None) };
+    /// The top-N pages this isolate made, by URL, kept until their Cache API copy goes stale.
+    static PAGES: RefCell<FreshCache<Page>> = RefCell::new(FreshCache::new(MAX_FRESH_PAGES));
+}
+
+/// A cacheable page as the runtime's own objects, so that serving it again crosses nothing
+/// into wasm: the Response constructor copies both the headers and the bytes.
+struct Page {
+    status: u16,
+    headers: Headers,
+    body: js_sys::Uint8Array,
+}
+
+impl Page {
+    fn new(response: &ApiResponse) -> worker::Result<Self> {
+        let headers = Headers::new()?;
+        for (name, value) in &response.headers {
+            headers.append(name, value)?;
+        }
+        Ok(Self {
+            status: response.status,
+            headers,
+            body: js_sys::Uint8Array::from(&response.body[..]),
+        })
+    }
+
+    fn response(&self) -> worker::Result<Response> {
+        let init = ResponseInit::new();
+        init.set_status(self.status);
+        init.set_headers(&self.headers);
+        Ok(Response::new_with_opt_buffer_source_and_init(
+            Some(&self.body),
+            &init,
+        )?)
+    }
 }
 
 #[event(fetch)]
@@ -179,9 +214,14 @@ fn is_top_read(request: &ApiRequest) -> bool {
         && segments.next().is_none()
 }
 
-/// A top-N read through the Cache API, keyed by the full URL. A hit costs no Redis call; a miss
-/// asks the API without the client's `If-None-Match` (so a 200 can be stored), stores cacheable
-/// 200s after answering, and then applies `If-None-Match` itself.
+/// A top-N read through the isolate's pages, then the Cache API, keyed by the full URL. A hit
+/// costs no Redis call; a miss asks the API without the client's `If-None-Match` (so a 200 can
+/// be stored), keeps cacheable 200s in both caches after answering, and then applies
+/// `If-None-Match` itself.
+///
+/// Pages are kept in the isolate by the wall clock (never the test clock, which may go back),
+/// for the configured freshness from when they were made: the same deadline as the Cache API
+/// copy, so the isolate never serves a page the Cache API would not.
 async fn cached_top(
     api: &WorkerApi,
     request: &Request,
@@ -189,15 +229,20 @@ async fn cached_top(
     now_ms: i64,
     ctx: &Context,
 ) -> worker::Result<Response> {
-    let cache = default_cache()?;
     let key = request.url();
-
-    let hit = match JsFuture::from(cache.match_with_str(&key)).await {
-        Ok(hit) => hit.dyn_into::<Response>().ok(),
-        Err(error) => {
-            worker::console_warn!("podium: cache lookup failed: {error:?}");
-            None
-        }
+    let wall_ms = js_sys::Date::now() as i64;
+    let remembered = PAGES
+        .with(|pages| pages.borrow_mut().get(&key, wall_ms).map(Page::response))
+        .transpose()?;
+    let hit = match remembered {
+        Some(page) => Some(page),
+        None => match JsFuture::from(default_cache()?.match_with_str(&key)).await {
+            Ok(hit) => hit.dyn_into::<Response>().ok(),
+            Err(error) => {
+                worker::console_warn!("podium: cache lookup failed: {error:?}");
+                None
+            }
+        },
     };
     if let Some(cached) = hit {
         if api_request.header("if-none-match").is_none() && api_request.header("origin").is_none() {
@@ -213,13 +258,15 @@ async fn cached_top(
         .retain(|(name, _)| !name.eq_ignore_ascii_case("if-none-match"));
     let fresh = api.handle(&uncached, now_ms, [0; 32]).await;
     if is_cacheable(&fresh) {
-        let stored = to_js_response(&fresh.clone().without_cors())?;
-        let put = JsFuture::from(cache.put_with_str(&key, &stored));
+        let page = Page::new(&fresh.clone().without_cors())?;
+        let put = JsFuture::from(default_cache()?.put_with_str(&key, &page.response()?));
         ctx.wait_until(async move {
             if let Err(error) = put.await {
                 worker::console_warn!("podium: cache put failed: {error:?}");
             }
         });
+        let fresh_until = wall_ms + i64::from(api.config().cache_seconds) * 1000;
+        PAGES.with(|pages| pages.borrow_mut().insert(&key, page, fresh_until, wall_ms));
     }
     to_js_response(&api.with_cors(&api_request, fresh.revalidate(&api_request)))
 }

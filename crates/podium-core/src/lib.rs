@@ -11,6 +11,7 @@
 //! - `period`: daily, weekly and monthly periods in a board's time zone: ids, resets, expiry.
 //! - [`keys`]: every Redis key, all of a board's under one cluster hash tag.
 //! - [`tiebreak`]: sorted-set members that rank the earlier arrival first among equal scores.
+//! - `fresh`: values kept until a deadline (the Worker's in-isolate page cache).
 //! - `ratelimit`: sliding-window and token-bucket decisions, headers, the block cache.
 //! - `api_error`: the API's stable error codes, their HTTP statuses and JSON shape.
 //!
@@ -21,6 +22,7 @@
 mod api_error;
 mod board;
 mod command;
+mod fresh;
 pub mod keys;
 mod period;
 mod ratelimit;
@@ -36,6 +38,7 @@ pub use board::{
 pub use command::{
     CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key, is_read_only, is_shareable,
 };
+pub use fresh::{FreshCache, MAX_FRESH_PAGES};
 /// Board time zones are jiff's; re-exported so callers need no direct dependency.
 pub use jiff::tz::TimeZone;
 pub use period::{ALL_TIME_ID, Period, PeriodError, PeriodKind};
