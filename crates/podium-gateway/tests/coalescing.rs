@@ -51,14 +51,15 @@ async fn burst_of_reads(gateway: &TestGateway, server: &RedisServer) -> u64 {
         .query_async(&mut connection)
         .await
         .expect("ZADD");
-    pause(server, 400).await;
+    // Long enough for 40 requests to reach the gateway on a busy CI machine.
+    pause(server, 1_000).await;
     let read = || {
         http.get(format!("{}/zrevrange/lb/0/9/WITHSCORES", gateway.url))
             .bearer_auth(&gateway.token)
             .send()
     };
     let first = tokio::spawn(read());
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let rest = futures::future::join_all((0..40).map(|_| read()));
     let (first, rest) = tokio::join!(first, rest);
     let expected: Vec<String> = (10..20)
