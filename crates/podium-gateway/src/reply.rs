@@ -3,9 +3,9 @@
 
 use std::sync::OnceLock;
 
-use axum::body::Bytes;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
 use redis::Value;
 
 use crate::backend::Reply;
