@@ -57,12 +57,13 @@ thread_local! {
     static PAGES: RefCell<FreshCache<Page>> = RefCell::new(FreshCache::new(MAX_FRESH_PAGES));
 }
 
-/// A cacheable page as the runtime's own objects, so that serving it again crosses nothing
-/// into wasm: the Response constructor copies both the headers and the bytes.
+/// An answer as the runtime's own objects. Kept as a top-N page, it is served again without
+/// crossing into wasm: the Response constructor copies both the headers and the bytes.
 struct Page {
     status: u16,
     headers: Headers,
-    body: js_sys::Uint8Array,
+    /// `None` for 204 and 304, which must not carry a body at all, not even an empty one.
+    body: Option<js_sys::Uint8Array>,
 }
 
 impl Page {
@@ -74,7 +75,7 @@ impl Page {
         Ok(Self {
             status: response.status,
             headers,
-            body: js_sys::Uint8Array::from(&response.body[..]),
+            body: (!response.body.is_empty()).then(|| js_sys::Uint8Array::from(&response.body[..])),
         })
     }
 
@@ -83,7 +84,7 @@ impl Page {
         init.set_status(self.status);
         init.set_headers(&self.headers);
         Ok(Response::new_with_opt_buffer_source_and_init(
-            Some(&self.body),
+            self.body.as_ref().map(|body| body.as_ref()),
             &init,
         )?)
     }
@@ -188,19 +189,7 @@ fn path_and_query(url: &str) -> &str {
 }
 
 fn to_js_response(response: &ApiResponse) -> worker::Result<Response> {
-    let headers = Headers::new()?;
-    for (name, value) in &response.headers {
-        headers.append(name, value)?;
-    }
-    let init = ResponseInit::new();
-    init.set_status(response.status);
-    init.set_headers(&headers);
-    // 204 and 304 must not carry a body at all, not even an empty one.
-    let body = (!response.body.is_empty()).then(|| js_sys::Uint8Array::from(&response.body[..]));
-    Ok(Response::new_with_opt_buffer_source_and_init(
-        body.as_ref().map(|body| body.as_ref()),
-        &init,
-    )?)
+    Page::new(response)?.response()
 }
 
 /// `GET /v1/boards/{board}/top`: the one read shared by every viewer of a board.

@@ -122,32 +122,27 @@ const DANGEROUS_SUBCOMMANDS: &[(&str, &str)] = &[
 ];
 
 /// Commands a read-only token may run: Redis's `@read` category without its expensive
-/// keyspace scans (KEYS, SCAN), plus PING/ECHO and the read-only script variants.
-const READ_ONLY: &[&str] = &[
-    "PING",
-    "ECHO",
-    "TIME",
-    "DBSIZE",
+/// keyspace scans (KEYS, SCAN), plus PING/ECHO and the read-only script variants. They are
+/// [`SHAREABLE_READS`] and [`OTHER_READS`].
+///
+/// Shareable reads are those whose reply depends only on the data they read: no randomness
+/// (SRANDMEMBER …), no scripts (which may call TIME), no server or connection state.
+/// Identical ones in flight together may share one execution, since any order of concurrent
+/// requests is a valid one. Kept as an allow list: a read missing here only loses the sharing.
+const SHAREABLE_READS: &[&str] = &[
     "EXISTS",
     "TYPE",
     "TTL",
     "PTTL",
     "EXPIRETIME",
     "PEXPIRETIME",
-    "TOUCH",
-    "OBJECT",
-    "RANDOMKEY",
-    "DUMP",
     "GET",
     "MGET",
     "GETRANGE",
-    "SUBSTR",
     "STRLEN",
-    "LCS",
     "GETBIT",
     "BITCOUNT",
     "BITPOS",
-    "BITFIELD_RO",
     "HGET",
     "HMGET",
     "HGETALL",
@@ -156,12 +151,6 @@ const READ_ONLY: &[&str] = &[
     "HLEN",
     "HEXISTS",
     "HSTRLEN",
-    "HRANDFIELD",
-    "HSCAN",
-    "HTTL",
-    "HPTTL",
-    "HEXPIRETIME",
-    "HPEXPIRETIME",
     "LRANGE",
     "LINDEX",
     "LLEN",
@@ -170,12 +159,6 @@ const READ_ONLY: &[&str] = &[
     "SISMEMBER",
     "SMISMEMBER",
     "SCARD",
-    "SRANDMEMBER",
-    "SINTER",
-    "SINTERCARD",
-    "SUNION",
-    "SDIFF",
-    "SSCAN",
     "ZRANGE",
     "ZRANGEBYSCORE",
     "ZREVRANGEBYSCORE",
@@ -189,6 +172,33 @@ const READ_ONLY: &[&str] = &[
     "ZCARD",
     "ZCOUNT",
     "ZLEXCOUNT",
+];
+
+/// The reads that are not [`SHAREABLE_READS`].
+const OTHER_READS: &[&str] = &[
+    "PING",
+    "ECHO",
+    "TIME",
+    "DBSIZE",
+    "TOUCH",
+    "OBJECT",
+    "RANDOMKEY",
+    "DUMP",
+    "SUBSTR",
+    "LCS",
+    "BITFIELD_RO",
+    "HRANDFIELD",
+    "HSCAN",
+    "HTTL",
+    "HPTTL",
+    "HEXPIRETIME",
+    "HPEXPIRETIME",
+    "SRANDMEMBER",
+    "SINTER",
+    "SINTERCARD",
+    "SUNION",
+    "SDIFF",
+    "SSCAN",
     "ZRANDMEMBER",
     "ZSCAN",
     "ZINTER",
@@ -223,8 +233,9 @@ fn upper(bytes: &[u8]) -> String {
 /// Every listed command's class, built once: classification runs on every request.
 static CLASSES: LazyLock<HashMap<&'static str, CommandClass>> = LazyLock::new(|| {
     let mut classes = HashMap::new();
-    let lists: [(&[&'static str], CommandClass); 6] = [
-        (READ_ONLY, CommandClass::Read),
+    let lists: [(&[&'static str], CommandClass); 7] = [
+        (SHAREABLE_READS, CommandClass::Read),
+        (OTHER_READS, CommandClass::Read),
         (BLOCKING, CommandClass::Refused(RefusalReason::Blocking)),
         (
             CONNECTION_STATE,
@@ -305,57 +316,8 @@ pub fn first_key<A: AsRef<[u8]>>(command: &[A]) -> Option<&[u8]> {
     Some(key.as_ref())
 }
 
-/// Reads whose reply depends only on the data they read: no randomness (SRANDMEMBER …),
-/// no scripts (which may call TIME), no server or connection state. Identical ones that are
-/// in flight together may share one execution, since any order of concurrent requests is a
-/// valid one. Kept as an allow list: a command missing here only loses the sharing.
-const SHAREABLE: &[&str] = &[
-    "EXISTS",
-    "TYPE",
-    "TTL",
-    "PTTL",
-    "EXPIRETIME",
-    "PEXPIRETIME",
-    "GET",
-    "MGET",
-    "GETRANGE",
-    "STRLEN",
-    "GETBIT",
-    "BITCOUNT",
-    "BITPOS",
-    "HGET",
-    "HMGET",
-    "HGETALL",
-    "HKEYS",
-    "HVALS",
-    "HLEN",
-    "HEXISTS",
-    "HSTRLEN",
-    "LRANGE",
-    "LINDEX",
-    "LLEN",
-    "LPOS",
-    "SMEMBERS",
-    "SISMEMBER",
-    "SMISMEMBER",
-    "SCARD",
-    "ZRANGE",
-    "ZRANGEBYSCORE",
-    "ZREVRANGEBYSCORE",
-    "ZRANGEBYLEX",
-    "ZREVRANGEBYLEX",
-    "ZREVRANGE",
-    "ZRANK",
-    "ZREVRANK",
-    "ZSCORE",
-    "ZMSCORE",
-    "ZCARD",
-    "ZCOUNT",
-    "ZLEXCOUNT",
-];
-
 static SHAREABLE_SET: LazyLock<std::collections::HashSet<&'static str>> =
-    LazyLock::new(|| SHAREABLE.iter().copied().collect());
+    LazyLock::new(|| SHAREABLE_READS.iter().copied().collect());
 
 /// True when identical concurrent requests for this command may share one execution.
 pub fn is_shareable<A: AsRef<[u8]>>(command: &[A]) -> bool {
@@ -388,7 +350,7 @@ mod tests {
         assert!(!is_shareable(&["ZINCRBY", "lb", "1", "a"]));
         assert!(!is_shareable::<&str>(&[]));
         // Every shareable command is a read a read-only token may run.
-        for name in SHAREABLE {
+        for name in SHAREABLE_READS {
             assert_eq!(classify(&[name]), CommandClass::Read, "{name}");
         }
     }

@@ -82,8 +82,7 @@ impl Backend {
 
     /// Runs one command.
     pub async fn command(&self, command: &Command) -> Result<Value, GatewayError> {
-        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
-        self.run_until(deadline, command).await
+        self.run_until(self.deadline(), command).await
     }
 
     async fn run_until(
@@ -92,7 +91,7 @@ impl Backend {
         command: &Command,
     ) -> Result<Value, GatewayError> {
         let cmd = to_cmd(command);
-        self.run_with_deadline(deadline, |mut connection| async move {
+        self.run(deadline, |mut connection| async move {
             match &mut connection {
                 Connection::Single(c) => c.req_packed_command(&cmd).await,
                 Connection::Cluster(c) => c.req_packed_command(&cmd).await,
@@ -108,7 +107,7 @@ impl Backend {
     /// Runs one command of a single-command request. Identical deterministic reads share
     /// trips to Redis (the `coalesce` module says how, and why that is safe).
     pub async fn shared_command(&self, command: Command) -> Result<Arc<SharedReply>, GatewayError> {
-        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
+        let deadline = self.deadline();
         match &self.inner.coalescer {
             Some(coalescer) if podium_core::is_shareable(&command) => {
                 let backend = self.clone();
@@ -155,7 +154,7 @@ impl Backend {
     /// pipelined to its node, all groups at once; order is kept within a slot, which is all
     /// that can be observed.
     pub async fn pipeline(&self, commands: &[Command]) -> Result<Vec<Reply>, GatewayError> {
-        self.run(|connection| async move {
+        self.run(self.deadline(), |connection| async move {
             match connection {
                 Connection::Single(mut c) => {
                     let pipe = to_pipeline(commands.iter());
@@ -182,7 +181,7 @@ impl Backend {
         let pipe = to_pipeline(std::iter::once(&multi).chain(commands).chain([&exec]));
         let count = commands.len() + 2;
         let mut replies = self
-            .run(|mut connection| async move {
+            .run(self.deadline(), |mut connection| async move {
                 match &mut connection {
                     Connection::Single(c) => c.req_packed_commands(&pipe, 0, count).await,
                     Connection::Cluster(c) => c.req_packed_commands(&pipe, 0, count).await,
@@ -207,16 +206,12 @@ impl Backend {
         }
     }
 
-    async fn run<T, F, Fut>(&self, exchange: F) -> Result<T, GatewayError>
-    where
-        F: FnOnce(Connection) -> Fut,
-        Fut: Future<Output = Result<T, RedisError>>,
-    {
-        let deadline = tokio::time::Instant::now() + self.inner.request_timeout;
-        self.run_with_deadline(deadline, exchange).await
+    /// When a request starting now must have its answer.
+    fn deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::now() + self.inner.request_timeout
     }
 
-    async fn run_with_deadline<T, F, Fut>(
+    async fn run<T, F, Fut>(
         &self,
         deadline: tokio::time::Instant,
         exchange: F,
