@@ -204,6 +204,7 @@ async function main() {
     path.join(WORKER_DIR, "build", "index.js"),
     path.join(WORKER_DIR, "build", "index_bg.wasm"),
     path.join(WORKER_DIR, "build", "worker", "shim.mjs"),
+    path.join(WORKER_DIR, "entry.mjs"),
   ].filter(existsSync));
   const jsBundle = bundleSize([JS_BUNDLE]);
 

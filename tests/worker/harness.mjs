@@ -19,7 +19,9 @@ export const SERVER_KIND = process.env.PODIUM_TEST_SERVER ?? "valkey";
 const RELEASE = process.env.PODIUM_GATEWAY_RELEASE === "1";
 
 export const WORKER_DIR = path.join(repoRoot(), "worker");
-export const WORKER_SCRIPT = path.join(WORKER_DIR, "build", "index.js");
+/** The Worker's main module, which imports the build (worker/build/index.js). */
+export const WORKER_SCRIPT = path.join(WORKER_DIR, "entry.mjs");
+const WORKER_BUILD = path.join(WORKER_DIR, "build", "index.js");
 // workerd 1.20260426 (wrangler 4.86 on Node 20) refuses later dates; same as worker/wrangler.toml.
 export const COMPATIBILITY_DATE = "2026-04-26";
 /** Any host works: Miniflare hands the URL to the Worker as is. */
@@ -30,15 +32,19 @@ export const ORIGIN = "http://podium.test";
  * extra Miniflare options (e.g. `{host: "127.0.0.1", port: 0}` to serve it over HTTP too).
  */
 export async function startWorker(bindings, options = {}) {
-  if (!existsSync(WORKER_SCRIPT)) {
-    throw new Error(`${WORKER_SCRIPT} not found: build it first (bash scripts/build-worker.sh)`);
+  if (!existsSync(WORKER_BUILD)) {
+    throw new Error(`${WORKER_BUILD} not found: build it first (bash scripts/build-worker.sh)`);
   }
   const mf = new Miniflare({
     modules: true,
     // Without modulesRoot, workerd refuses the `..` path from build/index.js to the wasm.
     modulesRoot: WORKER_DIR,
     scriptPath: WORKER_SCRIPT,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    modulesRules: [
+      { type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true },
+      // build/index.js, which entry.mjs imports, is an ES module (Miniflare assumes CommonJS).
+      { type: "ESModule", include: ["**/*.js"], fallthrough: true },
+    ],
     compatibilityDate: COMPATIBILITY_DATE,
     bindings,
     ...options,

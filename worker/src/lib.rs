@@ -8,10 +8,17 @@
 //!   client address), `Date.now()` is the clock and `crypto.getRandomValues` the randomness;
 //! - reads at the edge: top-N pages go through the Cache API, so a popular board costs Redis
 //!   calls per freshness window, not per viewer; the isolate also keeps the pages it made in
-//!   memory for the same freshness, so most reads skip even the Cache API lookup.
+//!   memory for the same freshness, so most reads skip even the Cache API lookup;
+//! - [`glue`]: the few runtime calls a request makes, each one crossing of the wasm boundary.
+//!
+//! The main module is `worker/entry.mjs`, which calls the handler worker-build generates without
+//! the Proxies of worker-build's own entry. After a trap (a panic aborts) the generated glue
+//! starts a fresh wasm instance for the next request.
 //!
 //! The crate is empty outside wasm32, so `cargo test --workspace` and clippy skip it natively.
 #![cfg(target_arch = "wasm32")]
+
+mod glue;
 
 use std::cell::RefCell;
 use std::net::IpAddr;
@@ -20,7 +27,7 @@ use std::rc::Rc;
 use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse};
 use podium_core::{ApiError, ErrorCode, FreshCache, MAX_FRESH_PAGES};
 use podium_redis::{Client, FetchTransport};
-use worker::wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::worker_sys::ext::CacheStorageExt;
 use worker::{Context, Env, event, js_sys};
@@ -40,6 +47,9 @@ const REDIS_TOKEN_VAR: &str = "UPSTASH_REDIS_REST_TOKEN";
 /// in production: anyone could then write into past or future periods.
 const TEST_CLOCK_VAR: &str = "PODIUM_TEST_CLOCK";
 const TEST_NOW_HEADER: &str = "x-podium-test-now";
+/// With the test clock on, a request carrying this header traps the Wasm instance, as a panic
+/// would: the end-to-end tests check that the next request is served by a fresh instance.
+const TEST_TRAP_HEADER: &str = "x-podium-test-trap";
 
 type WorkerApi = Api<FetchTransport>;
 
@@ -57,37 +67,53 @@ thread_local! {
     static PAGES: RefCell<FreshCache<Page>> = RefCell::new(FreshCache::new(MAX_FRESH_PAGES));
 }
 
-/// An answer as the runtime's own objects. Kept as a top-N page, it is served again without
-/// crossing into wasm: the Response constructor copies both the headers and the bytes.
+/// An answer as the runtime's own objects. Kept as a top-N page, it is served again with one
+/// call across the wasm boundary: the Response constructor copies both the init and the bytes.
 struct Page {
-    status: u16,
-    headers: Headers,
+    /// A `ResponseInit`: status and headers.
+    init: JsValue,
     /// `None` for 204 and 304, which must not carry a body at all, not even an empty one.
     body: Option<js_sys::Uint8Array>,
 }
 
 impl Page {
     fn new(response: &ApiResponse) -> worker::Result<Self> {
-        let headers = Headers::new()?;
-        for (name, value) in &response.headers {
-            headers.append(name, value)?;
-        }
         Ok(Self {
-            status: response.status,
-            headers,
+            init: glue::response_init(response.status, &response.headers)?,
             body: (!response.body.is_empty()).then(|| js_sys::Uint8Array::from(&response.body[..])),
         })
     }
 
     fn response(&self) -> worker::Result<Response> {
-        let init = ResponseInit::new();
-        init.set_status(self.status);
-        init.set_headers(&self.headers);
-        Ok(Response::new_with_opt_buffer_source_and_init(
-            self.body.as_ref().map(|body| body.as_ref()),
-            &init,
-        )?)
+        Ok(glue::respond(self.body.as_ref(), &self.init)?)
     }
+}
+
+/// Runs once when the isolate loads the module, before any request.
+///
+/// wasm-bindgen-futures wakes Rust futures through a task queue, which it schedules with the
+/// global `queueMicrotask` when there is one and else with `then` on a resolved promise. workerd's
+/// `queueMicrotask` makes a new function around every callback; in `bench/worker/profile.mjs` it
+/// was a tenth of a score write's isolate time, where `then` costs next to nothing. The queue is
+/// made on first use and keeps its choice, so it is made here, with `queueMicrotask` out of
+/// sight for that moment. Both ways run the same callbacks in the same order.
+#[event(start)]
+fn start() {
+    let global = js_sys::global();
+    let name = JsValue::from_str("queueMicrotask");
+    let own = js_sys::Object::has_own(&global, &name);
+    let Ok(original) = js_sys::Reflect::get(&global, &name) else {
+        return;
+    };
+    if js_sys::Reflect::set(&global, &name, &JsValue::UNDEFINED) != Ok(true) {
+        return;
+    }
+    worker::wasm_bindgen_futures::spawn_local(async {});
+    let _ = if own {
+        js_sys::Reflect::set(&global, &name, &original)
+    } else {
+        js_sys::Reflect::delete_property(&global, &name)
+    };
 }
 
 #[event(fetch)]
@@ -104,14 +130,21 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
         Ok(now_ms) => now_ms,
         Err(error) => return to_js_response(&ApiResponse::error(&error)),
     };
+    if isolate.test_clock && request.headers().has(TEST_TRAP_HEADER)? {
+        // After the first await, where most real failures would be.
+        JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await?;
+        core::arch::wasm32::unreachable();
+    }
+    let head = glue::request_head(&request, &ApiRequest::HEADERS)?;
+    let key = head.url.clone();
     // Reading fails when the client stops sending before the body it announced is complete:
     // a bad request, answered as such rather than left to the runtime as a plain 500.
-    let Ok(api_request) = to_api_request(&request).await else {
+    let Ok(api_request) = to_api_request(&request, head).await else {
         let error = ApiError::new(ErrorCode::InvalidJson, "the request body could not be read");
         return to_js_response(&ApiResponse::error(&error));
     };
     if is_top_read(&api_request) && api.config().cache_seconds > 0 {
-        cached_top(api, &request, api_request, now_ms, &ctx).await
+        cached_top(api, &key, api_request, now_ms, &ctx).await
     } else {
         let response = api.handle(&api_request, now_ms, random_bytes()?).await;
         to_js_response(&response)
@@ -160,20 +193,13 @@ fn env_string(env: &Env, name: &str) -> Option<String> {
     js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
-async fn to_api_request(request: &Request) -> worker::Result<ApiRequest> {
-    let method = request.method();
-    let url = request.url();
-    let mut api_request = ApiRequest::new(&method, path_and_query(&url));
-    let headers = request.headers();
-    for name in ApiRequest::HEADERS {
-        if let Some(value) = headers.get(name)? {
-            api_request.headers.push((name.to_owned(), value));
-        }
-    }
+async fn to_api_request(request: &Request, head: glue::RequestHead) -> worker::Result<ApiRequest> {
+    let mut api_request = ApiRequest::new(&head.method, path_and_query(&head.url));
+    api_request.headers = head.headers;
     api_request.client_ip = api_request
         .header("cf-connecting-ip")
         .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
-    if method != "GET" && method != "HEAD" {
+    if head.method != "GET" && head.method != "HEAD" {
         let buffer = JsFuture::from(request.array_buffer()?).await?;
         api_request.body = js_sys::Uint8Array::new(&buffer).to_vec();
     }
@@ -213,19 +239,18 @@ fn is_top_read(request: &ApiRequest) -> bool {
 /// copy, so the isolate never serves a page the Cache API would not.
 async fn cached_top(
     api: &WorkerApi,
-    request: &Request,
+    key: &str,
     api_request: ApiRequest,
     now_ms: i64,
     ctx: &Context,
 ) -> worker::Result<Response> {
-    let key = request.url();
     let wall_ms = js_sys::Date::now() as i64;
     let remembered = PAGES
-        .with(|pages| pages.borrow_mut().get(&key, wall_ms).map(Page::response))
+        .with(|pages| pages.borrow_mut().get(key, wall_ms).map(Page::response))
         .transpose()?;
     let hit = match remembered {
         Some(page) => Some(page),
-        None => match JsFuture::from(default_cache()?.match_with_str(&key)).await {
+        None => match JsFuture::from(default_cache()?.match_with_str(key)).await {
             Ok(hit) => hit.dyn_into::<Response>().ok(),
             Err(error) => {
                 worker::console_warn!("podium: cache lookup failed: {error:?}");
@@ -248,14 +273,14 @@ async fn cached_top(
     let fresh = api.handle(&uncached, now_ms, [0; 32]).await;
     if is_cacheable(&fresh) {
         let page = Page::new(&fresh.clone().without_cors())?;
-        let put = JsFuture::from(default_cache()?.put_with_str(&key, &page.response()?));
+        let put = JsFuture::from(default_cache()?.put_with_str(key, &page.response()?));
         ctx.wait_until(async move {
             if let Err(error) = put.await {
                 worker::console_warn!("podium: cache put failed: {error:?}");
             }
         });
         let fresh_until = wall_ms + i64::from(api.config().cache_seconds) * 1000;
-        PAGES.with(|pages| pages.borrow_mut().insert(&key, page, fresh_until, wall_ms));
+        PAGES.with(|pages| pages.borrow_mut().insert(key, page, fresh_until, wall_ms));
     }
     to_js_response(&api.with_cors(&api_request, fresh.revalidate(&api_request)))
 }
