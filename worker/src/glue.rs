@@ -8,15 +8,25 @@
 //! Text crosses as lines: header names and values never contain a line break (the runtime
 //! refuses them), nor does a parsed URL.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 use web_sys::{Request, Response};
 
 #[wasm_bindgen(inline_js = r#"
+let lastNames = "";
+let nameList = [];
+
 export function requestHead(request, names) {
+  if (names !== lastNames) {
+    lastNames = names;
+    nameList = names.split("\n");
+  }
+  const headers = request.headers;
   let head = request.method + "\n" + request.url;
-  for (const name of names.split("\n")) {
-    const value = request.headers.get(name);
+  for (const name of nameList) {
+    const value = headers.get(name);
     if (value !== null) head += "\n" + name + ":" + value;
   }
   return head;
@@ -40,7 +50,7 @@ export function respond(body, init) {
 extern "C" {
     /// `METHOD\nURL` and then `name:value` for each of `names` (one per line) the request has.
     #[wasm_bindgen(catch, js_name = requestHead)]
-    fn request_head_js(request: &Request, names: &str) -> Result<String, JsValue>;
+    fn request_head_js(request: &Request, names: &JsValue) -> Result<String, JsValue>;
 
     /// A `ResponseInit` from a status and `name:value` header lines.
     #[wasm_bindgen(catch, js_name = responseInit)]
@@ -59,9 +69,29 @@ pub struct RequestHead {
     pub headers: Vec<(String, String)>,
 }
 
+thread_local! {
+    /// The header names last asked for, kept as one JavaScript string: the same value every
+    /// time, so it crosses the boundary once per isolate rather than once per request.
+    static NAMES: RefCell<Option<(Vec<String>, JsValue)>> = const { RefCell::new(None) };
+}
+
 /// The method, URL and those of `names` the request carries, in one call.
 pub fn request_head(request: &Request, names: &[&str]) -> Result<RequestHead, JsValue> {
-    let text = request_head_js(request, &names.join("\n"))?;
+    let names_js = NAMES.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        match cached.as_ref() {
+            Some((known, joined)) if known == names => joined.clone(),
+            _ => {
+                let joined = JsValue::from_str(&names.join("\n"));
+                *cached = Some((
+                    names.iter().map(|&name| name.to_owned()).collect(),
+                    joined.clone(),
+                ));
+                joined
+            }
+        }
+    });
+    let text = request_head_js(request, &names_js)?;
     let mut lines = text.split('\n');
     let method = lines.next().unwrap_or_default().to_owned();
     let url = lines.next().unwrap_or_default().to_owned();
@@ -76,8 +106,15 @@ pub fn request_head(request: &Request, names: &[&str]) -> Result<RequestHead, Js
     })
 }
 
+thread_local! {
+    /// The last `ResponseInit` made, with what it was made from. Most answers of one kind carry
+    /// the same status and headers (every score write on a board without limits does), so it is
+    /// made again only when they change.
+    static LAST_INIT: RefCell<Option<(u16, String, JsValue)>> = const { RefCell::new(None) };
+}
+
 /// A `ResponseInit` holding `status` and `headers`. Kept with a page, it is reused for every
-/// answer made from that page.
+/// answer made from that page; the runtime never changes it.
 pub fn response_init(status: u16, headers: &[(String, String)]) -> Result<JsValue, JsValue> {
     let mut head = String::new();
     for (name, value) in headers {
@@ -88,7 +125,21 @@ pub fn response_init(status: u16, headers: &[(String, String)]) -> Result<JsValu
         head.push(':');
         head.push_str(value);
     }
-    response_init_js(status, &head)
+    LAST_INIT.with(|last| {
+        let mut last = last.borrow_mut();
+        match last.as_ref() {
+            Some((known_status, known_head, init))
+                if *known_status == status && *known_head == head =>
+            {
+                Ok(init.clone())
+            }
+            _ => {
+                let init = response_init_js(status, &head)?;
+                *last = Some((status, head, init.clone()));
+                Ok(init)
+            }
+        }
+    })
 }
 
 /// `new Response(body, init)`. The runtime copies what it keeps, so both can be used again.

@@ -352,12 +352,29 @@ fn now_ms(isolate: &Isolate, request: &Request) -> Result<i64, ApiError> {
     }
 }
 
-/// 32 bytes from the runtime's CSPRNG (`crypto.getRandomValues`).
+thread_local! {
+    /// Bytes from the runtime's CSPRNG not handed out yet.
+    static RANDOM_POOL: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// 32 bytes from the runtime's CSPRNG (`crypto.getRandomValues`), drawn 1 KiB at a time: the API
+/// takes fresh bytes on every request but only a new session uses them, and each draw is three
+/// calls across the wasm boundary.
 fn random_bytes() -> worker::Result<[u8; 32]> {
-    let mut bytes = [0u8; 32];
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    scope
-        .crypto()?
-        .get_random_values_with_u8_array(&mut bytes)?;
-    Ok(bytes)
+    RANDOM_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < 32 {
+            let mut fresh = vec![0u8; 1024];
+            let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+            scope
+                .crypto()?
+                .get_random_values_with_u8_array(&mut fresh)?;
+            *pool = fresh;
+        }
+        let mut bytes = [0u8; 32];
+        let start = pool.len() - 32;
+        bytes.copy_from_slice(&pool[start..]);
+        pool.truncate(start);
+        Ok(bytes)
+    })
 }

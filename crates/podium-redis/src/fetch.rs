@@ -1,3 +1,4 @@
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::future::Future;
 
@@ -24,22 +25,73 @@ pub struct FetchTransport;
 // same calls one by one. Header lines are `name:value`, one per line (neither may contain a line
 // break). The body is copied out of wasm memory before anything else can run.
 #[wasm_bindgen(inline_js = r#"
-export function post(url, head, body) {
+export function headers(head) {
   const headers = {};
   for (const line of head.split("\n")) {
     const at = line.indexOf(":");
     headers[line.slice(0, at)] = line.slice(at + 1);
   }
-  return fetch(url, { method: "POST", headers, body: body.slice() }).then(async (response) => [
-    response.status,
-    new Uint8Array(await response.arrayBuffer()),
-  ]);
+  return headers;
+}
+
+export function post(url, headers, body) {
+  return fetch(url, { method: "POST", headers, body: body.slice() }).then((response) =>
+    response.arrayBuffer().then((bytes) => [response.status, new Uint8Array(bytes)]),
+  );
 }
 "#)]
 extern "C" {
+    /// The headers object `fetch` takes, from header lines.
+    #[wasm_bindgen(js_name = headers)]
+    fn headers_js(head: &str) -> JsValue;
+
     /// Resolves with `[status, Uint8Array]`; rejects when the request could not be made.
     #[wasm_bindgen(js_name = post)]
-    fn post_js(url: &str, head: &str, body: &[u8]) -> Promise;
+    fn post_js(url: &JsValue, headers: &JsValue, body: &[u8]) -> Promise;
+}
+
+/// The URL and headers of the last call, as JavaScript values. A Worker's client makes every call
+/// to the same URL with the same headers, so after the first call neither crosses the boundary
+/// again (each string would be decoded anew on the JavaScript side).
+struct Target {
+    url: String,
+    head: String,
+    url_js: JsValue,
+    headers_js: JsValue,
+}
+
+thread_local! {
+    static LAST_TARGET: RefCell<Option<Target>> = const { RefCell::new(None) };
+}
+
+/// `url` and `headers` as JavaScript values, made again only when they differ from the last call's.
+fn target(url: &str, headers: &[(&str, &str)]) -> (JsValue, JsValue) {
+    let mut head = String::new();
+    for (name, value) in headers {
+        if !head.is_empty() {
+            head.push('\n');
+        }
+        let _ = write!(head, "{name}:{value}");
+    }
+    LAST_TARGET.with(|last| {
+        let mut last = last.borrow_mut();
+        match last.as_ref() {
+            Some(target) if target.url == url && target.head == head => {
+                (target.url_js.clone(), target.headers_js.clone())
+            }
+            _ => {
+                let target = Target {
+                    url_js: JsValue::from_str(url),
+                    headers_js: headers_js(&head),
+                    url: url.to_owned(),
+                    head,
+                };
+                let values = (target.url_js.clone(), target.headers_js.clone());
+                *last = Some(target);
+                values
+            }
+        }
+    })
 }
 
 impl Transport for FetchTransport {
@@ -49,14 +101,8 @@ impl Transport for FetchTransport {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> {
-        let mut head = String::new();
-        for (name, value) in headers {
-            if !head.is_empty() {
-                head.push('\n');
-            }
-            let _ = write!(head, "{name}:{value}");
-        }
-        let sent = JsFuture::from(post_js(url, &head, &body));
+        let (url_js, headers_js) = target(url, headers);
+        let sent = JsFuture::from(post_js(&url_js, &headers_js, &body));
         async move {
             let reply: Array = sent.await.map_err(js_error)?.unchecked_into();
             let status = reply.get(0).as_f64().unwrap_or_default() as u16;
