@@ -11,7 +11,8 @@ use crate::error::TransportError;
 use crate::transport::{HttpResponse, Transport};
 
 /// A [`Transport`] over the Workers runtime's `fetch`, for Podium's Cloudflare Worker (wasm32).
-/// It holds nothing: the runtime owns connections.
+/// It holds nothing: the runtime owns connections (and the isolate keeps the last URL and
+/// headers as JavaScript values, below).
 ///
 /// The request goes out and its whole answer comes back through one small JavaScript function
 /// (below) rather than `worker::Fetch` or `web-sys` calls. Every call across the wasm boundary
@@ -45,9 +46,9 @@ extern "C" {
     #[wasm_bindgen(js_name = headers)]
     fn headers_js(head: &str) -> JsValue;
 
-    /// Resolves with `[status, Uint8Array]`; rejects when the request could not be made.
-    #[wasm_bindgen(js_name = post)]
-    fn post_js(url: &JsValue, headers: &JsValue, body: &[u8]) -> Promise;
+    /// Resolves with `[status, Uint8Array]`; rejects (or throws) when the request could not be made.
+    #[wasm_bindgen(catch, js_name = post)]
+    fn post_js(url: &JsValue, headers: &JsValue, body: &[u8]) -> Result<Promise, JsValue>;
 }
 
 /// The URL and headers of the last call, as JavaScript values. A Worker's client makes every call
@@ -102,9 +103,13 @@ impl Transport for FetchTransport {
         body: Vec<u8>,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> {
         let (url_js, headers_js) = target(url, headers);
-        let sent = JsFuture::from(post_js(&url_js, &headers_js, &body));
+        let sent = post_js(&url_js, &headers_js, &body).map(JsFuture::from);
         async move {
-            let reply: Array = sent.await.map_err(js_error)?.unchecked_into();
+            let reply: Array = sent
+                .map_err(js_error)?
+                .await
+                .map_err(js_error)?
+                .unchecked_into();
             let status = reply.get(0).as_f64().unwrap_or_default() as u16;
             let body = reply.get(1).unchecked_into::<Uint8Array>().to_vec();
             Ok(HttpResponse { status, body })
