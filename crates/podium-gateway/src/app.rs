@@ -334,11 +334,19 @@ async fn single(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
     let started = Instant::now();
+    // Commands this request sent to Redis itself: none when it was refused before sending, or
+    // shared another request's trip.
+    let mut sent = 0;
     let result = async {
         let checked = state.check(method, uri, headers, body).await?;
         let command = request::single_command(uri.path(), uri.query(), &checked.body)?;
         let wrote = state.permit(checked.access, &command)?;
-        let shared = state.backend.shared_command(command).await?;
+        sent = 1;
+        let (shared, boarded) = state.backend.shared_command(command).await?;
+        if boarded {
+            sent = 0;
+            state.shared.metrics.record_coalesced();
+        }
         let sync = state.sync_token(wrote);
         Ok(match checked.format {
             Format::Json(encoding) => json_reply(sync, shared.json(encoding)),
@@ -350,7 +358,7 @@ async fn single(State(state): State<AppState>, request: Request) -> Response {
         })
     }
     .await;
-    state.finish(started, 1, result)
+    state.finish(started, sent, result)
 }
 
 /// Many commands in order, sent as one RESP pipeline; not atomic.

@@ -105,22 +105,27 @@ impl Backend {
     }
 
     /// Runs one command of a single-command request. Identical deterministic reads share
-    /// trips to Redis (the `coalesce` module says how, and why that is safe).
-    pub async fn shared_command(&self, command: Command) -> Result<Arc<SharedReply>, GatewayError> {
+    /// trips to Redis (the `coalesce` module says how, and why that is safe); the flag is true
+    /// when this request's answer came from a trip another request made.
+    pub async fn shared_command(
+        &self,
+        command: Command,
+    ) -> Result<(Arc<SharedReply>, bool), GatewayError> {
         let deadline = self.deadline();
         match &self.inner.coalescer {
             Some(coalescer) if podium_core::is_shareable(&command) => {
                 let backend = self.clone();
-                coalescer
-                    .join(Arc::new(command), deadline, move |command| async move {
+                let (flight, boarded) =
+                    coalescer.join(Arc::new(command), deadline, move |command| async move {
                         let value = backend.run_until(deadline, &command).await?;
                         Ok(Arc::new(SharedReply::new(value)))
-                    })
-                    .await
+                    });
+                Ok((flight.await?, boarded))
             }
-            _ => Ok(Arc::new(SharedReply::new(
-                self.run_until(deadline, &command).await?,
-            ))),
+            _ => Ok((
+                Arc::new(SharedReply::new(self.run_until(deadline, &command).await?)),
+                false,
+            )),
         }
     }
 

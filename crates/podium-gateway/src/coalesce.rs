@@ -74,8 +74,10 @@ where
 {
     /// Boards the flight for `key`, or starts one that runs `send(key)`: at once when no twin
     /// is in the air, else when the twin has landed or `deadline` has passed, whichever is
-    /// first (the first request's deadline, so no request waits past its own).
-    pub fn join<F, Fut>(&self, key: K, deadline: Instant, send: F) -> Flight<V>
+    /// first (the first request's deadline, so no request waits past its own). The flag is
+    /// true when the request boarded a flight another request started: its answer costs no
+    /// trip to Redis of its own.
+    pub fn join<F, Fut>(&self, key: K, deadline: Instant, send: F) -> (Flight<V>, bool)
     where
         F: FnOnce(K) -> Fut + Send + 'static,
         Fut: Future<Output = V> + Send + 'static,
@@ -86,7 +88,7 @@ where
             .get(&key)
             .and_then(|entry| entry.flight.upgrade())
         {
-            return flight;
+            return (flight, true);
         }
         let twin = state
             .in_the_air
@@ -122,7 +124,7 @@ where
         } else {
             state.in_the_air.insert(key, entry);
         }
-        flight
+        (flight, false)
     }
 
     /// Flights still boarding, and commands in the air.
@@ -215,7 +217,7 @@ mod tests {
         reply: usize,
     ) -> (tokio::task::JoinHandle<usize>, oneshot::Sender<()>) {
         let (send, left, release) = held(reply);
-        let task = tokio::spawn(coalescer.join(key, later(), send));
+        let task = tokio::spawn(coalescer.join(key, later(), send).0);
         left.await.unwrap();
         (task, release)
     }
@@ -226,7 +228,7 @@ mod tests {
         let sends = Arc::new(AtomicUsize::new(0));
         for expected in 1..=3 {
             assert_eq!(
-                coalescer.join("rank", later(), counting(&sends)).await,
+                coalescer.join("rank", later(), counting(&sends)).0.await,
                 expected
             );
         }
@@ -238,8 +240,18 @@ mod tests {
         let coalescer = Coalescer::default();
         let (first, release) = in_the_air(&coalescer, "top", 100).await;
         let sends = Arc::new(AtomicUsize::new(0));
-        let flights: Vec<_> = (0..5)
-            .map(|_| tokio::spawn(coalescer.join("top", later(), counting(&sends))))
+        let joined: Vec<_> = (0..5)
+            .map(|_| coalescer.join("top", later(), counting(&sends)))
+            .collect();
+        let boarded: Vec<bool> = joined.iter().map(|(_, boarded)| *boarded).collect();
+        assert_eq!(
+            boarded,
+            [false, true, true, true, true],
+            "the first starts the flight, the rest board it"
+        );
+        let flights: Vec<_> = joined
+            .into_iter()
+            .map(|(flight, _)| tokio::spawn(flight))
             .collect();
         tokio::task::yield_now().await;
         assert_eq!(
@@ -267,7 +279,7 @@ mod tests {
         let (first, release_first) = in_the_air(&coalescer, "top", 1).await;
         // The second boards behind the first; once the first lands it sends and is held.
         let (second, second_left, release_second) = held(2);
-        let second = tokio::spawn(coalescer.join("top", later(), second));
+        let second = tokio::spawn(coalescer.join("top", later(), second).0);
         tokio::task::yield_now().await;
         release_first.send(()).unwrap();
         assert_eq!(first.await.unwrap(), 1);
@@ -279,7 +291,7 @@ mod tests {
         );
         // A third request boards a new flight: it does not get the second's older reply.
         let sends = Arc::new(AtomicUsize::new(0));
-        let third = tokio::spawn(coalescer.join("top", later(), counting(&sends)));
+        let third = tokio::spawn(coalescer.join("top", later(), counting(&sends)).0);
         tokio::task::yield_now().await;
         assert_eq!(coalescer.counts(), (1, 1));
         release_second.send(()).unwrap();
@@ -294,7 +306,7 @@ mod tests {
         let (first, release) = in_the_air(&coalescer, "a", 0).await;
         let sends = Arc::new(AtomicUsize::new(0));
         // "b" has no twin in the air and is not held up by "a".
-        assert_eq!(coalescer.join("b", later(), counting(&sends)).await, 1);
+        assert_eq!(coalescer.join("b", later(), counting(&sends)).0.await, 1);
         release.send(()).unwrap();
         first.await.unwrap();
     }
@@ -305,7 +317,7 @@ mod tests {
         let (first, release) = in_the_air(&coalescer, "top", 0).await;
         let sends = Arc::new(AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_millis(20);
-        assert_eq!(coalescer.join("top", deadline, counting(&sends)).await, 1);
+        assert_eq!(coalescer.join("top", deadline, counting(&sends)).0.await, 1);
         release.send(()).unwrap();
         first.await.unwrap();
         assert_eq!(coalescer.counts(), (0, 0));
@@ -316,7 +328,7 @@ mod tests {
         let coalescer = Coalescer::default();
         let (first, _release) = in_the_air(&coalescer, "top", 0).await;
         let sends = Arc::new(AtomicUsize::new(0));
-        let boarding = tokio::spawn(coalescer.join("top", later(), counting(&sends)));
+        let boarding = tokio::spawn(coalescer.join("top", later(), counting(&sends)).0);
         tokio::task::yield_now().await;
         assert_eq!(coalescer.counts(), (1, 1));
         boarding.abort();
@@ -325,6 +337,6 @@ mod tests {
         assert_eq!(coalescer.counts(), (0, 0));
         assert_eq!(sends.load(Ordering::SeqCst), 0);
         // The next request finds no twin and is sent at once.
-        assert_eq!(coalescer.join("top", later(), counting(&sends)).await, 1);
+        assert_eq!(coalescer.join("top", later(), counting(&sends)).0.await, 1);
     }
 }

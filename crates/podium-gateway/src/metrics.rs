@@ -22,6 +22,7 @@ pub struct Metrics {
     ok: Counter,
     latency: Histogram,
     commands: Counter,
+    coalesced: Counter,
     redis_up: Gauge,
 }
 
@@ -32,6 +33,7 @@ impl Metrics {
         // 50 µs … ~1.6 s, doubling.
         let latency = Histogram::new(exponential_buckets(0.000_05, 2.0, 16));
         let commands = Counter::default();
+        let coalesced = Counter::default();
         let redis_up = Gauge::default();
         registry.register(
             "requests",
@@ -45,8 +47,13 @@ impl Metrics {
         );
         registry.register(
             "redis_commands",
-            "Commands sent to Redis (a pipeline counts each)",
+            "Commands sent to Redis (a pipeline counts each; reads that shared one trip count once)",
             commands.clone(),
+        );
+        registry.register(
+            "coalesced_requests",
+            "Single-command reads answered by a trip to Redis another request made (read coalescing)",
+            coalesced.clone(),
         );
         registry.register(
             "redis_up",
@@ -62,8 +69,14 @@ impl Metrics {
             ok,
             latency,
             commands,
+            coalesced,
             redis_up,
         }
+    }
+
+    /// A request answered by another request's trip to Redis.
+    pub fn record_coalesced(&self) {
+        self.coalesced.inc();
     }
 
     pub fn record(&self, outcome: &'static str, elapsed: Duration, commands: usize) {

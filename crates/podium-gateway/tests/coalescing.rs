@@ -22,6 +22,31 @@ async fn calls(server: &RedisServer, command: &str) -> u64 {
         .map_or(0, |count| count.parse().expect("a count"))
 }
 
+/// A counter from the gateway's `/_metrics`.
+async fn metric(gateway: &TestGateway, name: &str) -> u64 {
+    let text = http_client()
+        .get(format!("{}/_metrics", gateway.url))
+        .send()
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .map_or(0, |value| value.trim().parse().expect("a counter"))
+}
+
+/// What one burst cost: ZREVRANGEs the server ran, and the gateway's own account of it.
+#[derive(Debug, PartialEq)]
+struct Burst {
+    ran: u64,
+    /// `podium_gateway_redis_commands_total` over the burst.
+    sent: u64,
+    /// `podium_gateway_coalesced_requests_total` over the burst.
+    coalesced: u64,
+}
+
 /// Holds the server for `ms` (commands queue up unanswered), with its stats reset.
 async fn pause(server: &RedisServer, ms: u64) {
     let mut connection = server.connection().await;
@@ -40,8 +65,8 @@ async fn pause(server: &RedisServer, ms: u64) {
 }
 
 /// 41 identical top-10 reads sent while the server is held: the first goes out at once, the
-/// other 40 wait behind it in one flight. Returns how many ZREVRANGEs the server ran.
-async fn burst_of_reads(gateway: &TestGateway, server: &RedisServer) -> u64 {
+/// other 40 wait behind it in one flight.
+async fn burst_of_reads(gateway: &TestGateway, server: &RedisServer) -> Burst {
     let http = http_client();
     let mut connection = server.connection().await;
     let members: Vec<(i64, String)> = (0..20).map(|i| (i, format!("p{i:02}"))).collect();
@@ -51,6 +76,8 @@ async fn burst_of_reads(gateway: &TestGateway, server: &RedisServer) -> u64 {
         .query_async(&mut connection)
         .await
         .expect("ZADD");
+    let sent_before = metric(gateway, "podium_gateway_redis_commands_total").await;
+    let coalesced_before = metric(gateway, "podium_gateway_coalesced_requests_total").await;
     // Long enough for 40 requests to reach the gateway on a busy CI machine.
     pause(server, 1_000).await;
     let read = || {
@@ -73,14 +100,27 @@ async fn burst_of_reads(gateway: &TestGateway, server: &RedisServer) -> u64 {
             serde_json::from_str(&response.text().await.expect("a body")).expect("JSON");
         assert_eq!(body, json!({ "result": expected }));
     }
-    calls(server, "zrevrange").await
+    Burst {
+        ran: calls(server, "zrevrange").await,
+        sent: metric(gateway, "podium_gateway_redis_commands_total").await - sent_before,
+        coalesced: metric(gateway, "podium_gateway_coalesced_requests_total").await
+            - coalesced_before,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_reads_in_flight_together_share_one_command() {
     let stack = Stack::start().await;
-    let ran = burst_of_reads(&stack.gateway, &stack.server).await;
-    assert_eq!(ran, 2, "one for the first read, one for the 40 behind it");
+    let burst = burst_of_reads(&stack.gateway, &stack.server).await;
+    // One for the first read, one for the 40 behind it; the metrics say the same.
+    assert_eq!(
+        burst,
+        Burst {
+            ran: 2,
+            sent: 2,
+            coalesced: 39
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,7 +130,14 @@ async fn without_coalescing_every_read_runs() {
         c.coalesce_reads = false;
     })
     .await;
-    assert_eq!(burst_of_reads(&gateway, &server).await, 41);
+    assert_eq!(
+        burst_of_reads(&gateway, &server).await,
+        Burst {
+            ran: 41,
+            sent: 41,
+            coalesced: 0
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

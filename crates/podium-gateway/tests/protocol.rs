@@ -679,6 +679,9 @@ async fn health_and_metrics_live_outside_the_command_namespace() {
         "podium_gateway_requests_total{outcome=\"unauthorized\"} 1",
         "podium_gateway_request_duration_seconds_count",
         "podium_gateway_redis_up 1",
+        // SET and the INCR Redis refused; the unauthorized GET never reached Redis.
+        "podium_gateway_redis_commands_total 2",
+        "podium_gateway_coalesced_requests_total 0",
     ] {
         assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
     }
