@@ -594,6 +594,13 @@ const median = (xs) => {
 };
 
 /** Median of the rounds (req/s, p50, p99 each), their spread, and the mean CPU split. */
+/** The gateway's own count of commands it sent to Valkey (`/_metrics`, no token needed). */
+async function redisCommandsSent(url) {
+  const text = await (await fetch(`${url}/_metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("podium_gateway_redis_commands_total "));
+  return Number(line?.split(" ").pop() ?? NaN);
+}
+
 function aggregate(list, target) {
   const proc = target === "raw" ? "valkey" : target;
   const cpu = {};
@@ -607,6 +614,8 @@ function aggregate(list, target) {
     rpsMax: Math.max(...list.map((x) => x.rps)),
     // CPU time the server process (gateway, Webdis; Valkey for raw) spent per request, in µs
     cpuUsPerReq: median(list.map((x) => ((x.cpu?.[proc] ?? NaN) / 100 / x.rps) * 1e6)),
+    // Commands the gateway sent to Valkey per HTTP request (below 1 when reads were coalesced).
+    commandsPerRequest: median(list.map((x) => (x.redisCommands ?? NaN) / x.requests)),
     requests: list.reduce((a, x) => a + x.requests, 0),
     cpu,
     rounds: list.map(({ output, command, ...rest }) => rest),
@@ -841,6 +850,16 @@ function markdownSection({ results, analysis, machine, vers, setup, commands, da
     "_server CPU µs/req_: CPU time of the gateway or Webdis process (Valkey's, for the raw rows) per request, from /proc over the measured run — " +
       "how much work each request costs the server, independent of how the two cores were shared with the load generator.",
   );
+  const sharing = OPS.map((op) => [op, results[op.id]?.gateway?.commandsPerRequest])
+    .filter(([, c]) => Number.isFinite(c))
+    .map(([op, c]) => `${op.label} ${c.toFixed(c < 10 ? 2 : 0)}${c > 0 && c < 0.9 ? ` (${(1 / c).toFixed(1)} requests per trip)` : ""}`);
+  if (sharing.length) {
+    L.push(
+      "",
+      `_Valkey commands the gateway sent per request_ (its \`/_metrics\` \`podium_gateway_redis_commands_total\` over each measured run, median): ${sharing.join("; ")}. ` +
+        "Below one, identical reads shared trips (read coalescing).",
+    );
+  }
   L.push("", "| operation | gateway / Webdis req/s | gateway / raw Valkey req/s | gateway p99 / Webdis p99 |", "|---|---:|---:|---:|");
   for (const op of OPS) {
     const x = analysis.ratios[op.id];
@@ -1037,7 +1056,9 @@ async function main() {
             const warm = await runWrk({ url: server.url, spec, duration: cfg.warmup, token, pids });
             if (warm.errorCount > 0) failures.push(`${t} ${op.id} (warm-up): ${JSON.stringify(warm.errors)}`);
           }
+          const sentBefore = t === "gateway" ? await redisCommandsSent(gateway.url) : null;
           x = await runWrk({ url: server.url, spec, duration: cfg.duration, token, pids });
+          if (sentBefore !== null) x.redisCommands = (await redisCommandsSent(gateway.url)) - sentBefore;
           if (x.errorCount > 0) failures.push(`${t} ${op.id} (round ${round}): ${JSON.stringify(x.errors)}`);
         }
         (runs[op.id][t] ??= []).push(x);
