@@ -263,7 +263,7 @@ fuzz_target!(|input: Input| {
     let request = request(&input);
 
     // The transport answers at once, so the whole request completes in one poll.
-    let mut future = pin!(api.handle(&request, 1_790_000_000_000, [7; 32]));
+    let mut future = pin!(api.handle(&request, 1_790_000_000_000, || Some([7; 32])));
     let Poll::Ready(response) = future
         .as_mut()
         .poll(&mut Context::from_waker(Waker::noop()))

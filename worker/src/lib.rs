@@ -135,18 +135,21 @@ async fn fetch(request: Request, env: Env, ctx: Context) -> worker::Result<Respo
         JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL)).await?;
         core::arch::wasm32::unreachable();
     }
-    let head = glue::request_head(&request, &ApiRequest::HEADERS)?;
-    let key = head.url.clone();
+    let glue::RequestHead {
+        method,
+        url,
+        headers,
+    } = glue::request_head(&request, &ApiRequest::HEADERS)?;
     // Reading fails when the client stops sending before the body it announced is complete:
     // a bad request, answered as such rather than left to the runtime as a plain 500.
-    let Ok(api_request) = to_api_request(&request, head).await else {
+    let Ok(api_request) = to_api_request(&request, &method, &url, headers).await else {
         let error = ApiError::new(ErrorCode::InvalidJson, "the request body could not be read");
         return to_js_response(&ApiResponse::error(&error));
     };
     if is_top_read(&api_request) && api.config().cache_seconds > 0 {
-        cached_top(api, &key, api_request, now_ms, &ctx).await
+        cached_top(api, &url, api_request, now_ms, &ctx).await
     } else {
-        let response = api.handle(&api_request, now_ms, random_bytes()?).await;
+        let response = api.handle(&api_request, now_ms, random_bytes).await;
         to_js_response(&response)
     }
 }
@@ -193,13 +196,18 @@ fn env_string(env: &Env, name: &str) -> Option<String> {
     js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
-async fn to_api_request(request: &Request, head: glue::RequestHead) -> worker::Result<ApiRequest> {
-    let mut api_request = ApiRequest::new(&head.method, path_and_query(&head.url));
-    api_request.headers = head.headers;
+async fn to_api_request(
+    request: &Request,
+    method: &str,
+    url: &str,
+    headers: Vec<(String, String)>,
+) -> worker::Result<ApiRequest> {
+    let mut api_request = ApiRequest::new(method, path_and_query(url));
+    api_request.headers = headers;
     api_request.client_ip = api_request
         .header("cf-connecting-ip")
         .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
-    if head.method != "GET" && head.method != "HEAD" {
+    if method != "GET" && method != "HEAD" {
         let buffer = JsFuture::from(request.array_buffer()?).await?;
         api_request.body = js_sys::Uint8Array::new(&buffer).to_vec();
     }
@@ -270,7 +278,8 @@ async fn cached_top(
     uncached
         .headers
         .retain(|(name, _)| !name.eq_ignore_ascii_case("if-none-match"));
-    let fresh = api.handle(&uncached, now_ms, [0; 32]).await;
+    // A top-N read never makes a session, so it has no use for randomness.
+    let fresh = api.handle(&uncached, now_ms, || None).await;
     if is_cacheable(&fresh) {
         let page = Page::new(&fresh.clone().without_cors())?;
         let put = JsFuture::from(default_cache()?.put_with_str(key, &page.response()?));
@@ -352,29 +361,15 @@ fn now_ms(isolate: &Isolate, request: &Request) -> Result<i64, ApiError> {
     }
 }
 
-thread_local! {
-    /// Bytes from the runtime's CSPRNG not handed out yet.
-    static RANDOM_POOL: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// 32 bytes from the runtime's CSPRNG (`crypto.getRandomValues`), drawn 1 KiB at a time: the API
-/// takes fresh bytes on every request but only a new session uses them, and each draw is three
-/// calls across the wasm boundary.
-fn random_bytes() -> worker::Result<[u8; 32]> {
-    RANDOM_POOL.with(|pool| {
-        let mut pool = pool.borrow_mut();
-        if pool.len() < 32 {
-            let mut fresh = vec![0u8; 1024];
-            let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-            scope
-                .crypto()?
-                .get_random_values_with_u8_array(&mut fresh)?;
-            *pool = fresh;
-        }
-        let mut bytes = [0u8; 32];
-        let start = pool.len() - 32;
-        bytes.copy_from_slice(&pool[start..]);
-        pool.truncate(start);
-        Ok(bytes)
-    })
+/// 32 bytes from the runtime's CSPRNG (`crypto.getRandomValues`); the API asks only when it
+/// makes a session.
+fn random_bytes() -> Option<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    scope
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut bytes)
+        .ok()?;
+    Some(bytes)
 }

@@ -73,9 +73,14 @@ impl<T: Transport> Api<T> {
         response.with_cors(request, &self.config.cors_origins)
     }
 
-    /// Answers one request. `now_ms` is the current time; `random` are 32 fresh random bytes
-    /// from the platform's CSPRNG (used only when a session is created).
-    pub async fn handle(&self, request: &ApiRequest, now_ms: i64, random: [u8; 32]) -> ApiResponse {
+    /// Answers one request. `now_ms` is the current time; `random` draws 32 fresh bytes from
+    /// the platform's CSPRNG (`None` if it failed), called only when a session is created.
+    pub async fn handle(
+        &self,
+        request: &ApiRequest,
+        now_ms: i64,
+        random: impl FnOnce() -> Option<[u8; 32]>,
+    ) -> ApiResponse {
         let response = if request.method == "OPTIONS" {
             Ok(preflight())
         } else {
@@ -98,7 +103,12 @@ impl<T: Transport> Api<T> {
             .with_cors(request, &self.config.cors_origins)
     }
 
-    async fn route(&self, request: &ApiRequest, now_ms: i64, random: [u8; 32]) -> Handled {
+    async fn route(
+        &self,
+        request: &ApiRequest,
+        now_ms: i64,
+        random: impl FnOnce() -> Option<[u8; 32]>,
+    ) -> Handled {
         let segments: Vec<String> = request
             .path
             .trim_matches('/')
@@ -236,7 +246,11 @@ impl<T: Transport> Api<T> {
         Ok(ApiResponse::json(200, &body).cacheable(request, 0))
     }
 
-    async fn create_session(&self, request: &ApiRequest, random: [u8; 32]) -> Handled {
+    async fn create_session(
+        &self,
+        request: &ApiRequest,
+        random: impl FnOnce() -> Option<[u8; 32]>,
+    ) -> Handled {
         caller(&self.config, &self.client, request)
             .await?
             .require_server()?;
@@ -253,6 +267,9 @@ impl<T: Transport> Api<T> {
             .as_deref()
             .map(DisplayName::try_from)
             .transpose()?;
+        let random = random().ok_or_else(|| {
+            ApiError::new(ErrorCode::Internal, "the platform's random source failed")
+        })?;
         let token = URL_SAFE_NO_PAD.encode(random);
         create_session(
             &self.client,

@@ -4,7 +4,7 @@
 
 use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse, openapi_json};
 use podium_redis::{Client, ReqwestTransport};
-use podium_testkit::{RedisServer, TestGateway, http_client};
+use podium_testkit::{RedisServer, TestGateway};
 use serde_json::{Value, json};
 
 /// 2026-11-25T12:00:00Z.
@@ -54,7 +54,7 @@ impl Stack {
     }
 
     async fn send_at(&self, request: ApiRequest, now_ms: i64) -> (u16, Value, ApiResponse) {
-        let response = self.api.handle(&request, now_ms, [7; 32]).await;
+        let response = self.api.handle(&request, now_ms, || Some([7; 32])).await;
         let body = if response.body.is_empty() {
             Value::Null
         } else {
@@ -70,18 +70,7 @@ impl Stack {
 
     /// Requests the gateway has answered so far.
     async fn gateway_requests(&self) -> u64 {
-        let text = http_client()
-            .get(format!("{}/_metrics", self.gateway.url))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        text.lines()
-            .filter(|line| line.starts_with("podium_gateway_requests_total"))
-            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>() as u64
+        self.gateway.metric("podium_gateway_requests_total").await
     }
 }
 
@@ -662,7 +651,7 @@ async fn the_cause_of_a_5xx_goes_to_the_error_log_not_the_client() {
         "/v1/boards/global/scores",
         json!({"player": "alice", "score": 1}),
     ));
-    let response = api.handle(&request, T0, [7; 32]).await;
+    let response = api.handle(&request, T0, || Some([7; 32])).await;
     assert_eq!(response.status, 500);
     let body: Value = serde_json::from_slice(&response.body).expect("JSON");
     assert_eq!(

@@ -15,7 +15,7 @@ use podium_core::{
     RateLimitResult, Score, SlidingWindow, SlidingWindowState, TokenBucket, TokenBucketState, keys,
 };
 use podium_redis::{Client, ReqwestTransport};
-use podium_testkit::{RedisServer, TestGateway, http_client};
+use podium_testkit::{RedisServer, TestGateway};
 
 /// 2026-11-25T12:00:00Z.
 const T0: i64 = 1_795_608_000_000;
@@ -46,23 +46,11 @@ impl Stack {
 
     /// `(requests, redis commands)` the gateway has counted so far.
     async fn gateway_counts(&self) -> (u64, u64) {
-        let text = http_client()
-            .get(format!("{}/_metrics", self.gateway.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let sum = |name: &str| -> u64 {
-            text.lines()
-                .filter(|line| line.starts_with(name))
-                .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-                .sum::<f64>() as u64
-        };
         (
-            sum("podium_gateway_requests_total"),
-            sum("podium_gateway_redis_commands_total"),
+            self.gateway.metric("podium_gateway_requests_total").await,
+            self.gateway
+                .metric("podium_gateway_redis_commands_total")
+                .await,
         )
     }
 

@@ -224,10 +224,7 @@ const OTHER_READS: &[&str] = &[
 ];
 
 fn upper(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_ascii_uppercase(),
-        Err(_) => String::from_utf8_lossy(bytes).to_ascii_uppercase(),
-    }
+    String::from_utf8_lossy(bytes).to_ascii_uppercase()
 }
 
 /// Every listed command's class, built once: classification runs on every request.

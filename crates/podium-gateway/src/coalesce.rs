@@ -47,14 +47,6 @@ struct Entry<V: Clone> {
     flight: WeakShared<BoxFuture<'static, V>>,
 }
 
-impl<K, V: Clone> Clone for Coalescer<K, V> {
-    fn clone(&self) -> Self {
-        Self {
-            state: self.state.clone(),
-        }
-    }
-}
-
 impl<K, V: Clone> Default for Coalescer<K, V> {
     fn default() -> Self {
         Self {

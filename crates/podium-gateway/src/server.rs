@@ -126,8 +126,7 @@ pub fn run_per_core(
 }
 
 /// Accepts connections and hands them to the serving threads in turn.
-async fn deal(listener: TcpListener, hands: Vec<mpsc::UnboundedSender<std::net::TcpStream>>) {
-    let mut listener = listener;
+async fn deal(mut listener: TcpListener, hands: Vec<mpsc::UnboundedSender<std::net::TcpStream>>) {
     for hand in hands.iter().cycle() {
         let (tcp, _) = Listener::accept(&mut listener).await;
         // Small JSON replies should leave at once, not wait for Nagle.

@@ -22,21 +22,6 @@ async fn calls(server: &RedisServer, command: &str) -> u64 {
         .map_or(0, |count| count.parse().expect("a count"))
 }
 
-/// A counter from the gateway's `/_metrics`.
-async fn metric(gateway: &TestGateway, name: &str) -> u64 {
-    let text = http_client()
-        .get(format!("{}/_metrics", gateway.url))
-        .send()
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .map_or(0, |value| value.trim().parse().expect("a counter"))
-}
-
 /// What one burst cost: ZREVRANGEs the server ran, and the gateway's own account of it.
 #[derive(Debug, PartialEq)]
 struct Burst {
@@ -76,8 +61,10 @@ async fn burst_of_reads(gateway: &TestGateway, server: &RedisServer) -> Burst {
         .query_async(&mut connection)
         .await
         .expect("ZADD");
-    let sent_before = metric(gateway, "podium_gateway_redis_commands_total").await;
-    let coalesced_before = metric(gateway, "podium_gateway_coalesced_requests_total").await;
+    let sent_before = gateway.metric("podium_gateway_redis_commands_total").await;
+    let coalesced_before = gateway
+        .metric("podium_gateway_coalesced_requests_total")
+        .await;
     // Long enough for 40 requests to reach the gateway on a busy CI machine.
     pause(server, 1_000).await;
     let read = || {
@@ -102,8 +89,10 @@ async fn burst_of_reads(gateway: &TestGateway, server: &RedisServer) -> Burst {
     }
     Burst {
         ran: calls(server, "zrevrange").await,
-        sent: metric(gateway, "podium_gateway_redis_commands_total").await - sent_before,
-        coalesced: metric(gateway, "podium_gateway_coalesced_requests_total").await
+        sent: gateway.metric("podium_gateway_redis_commands_total").await - sent_before,
+        coalesced: gateway
+            .metric("podium_gateway_coalesced_requests_total")
+            .await
             - coalesced_before,
     }
 }

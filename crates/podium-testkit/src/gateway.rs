@@ -54,6 +54,25 @@ impl TestGateway {
     }
 
     /// Stops accepting requests, lets in-flight ones finish, and waits for the server to end.
+    /// A counter from `/_metrics`, summed over its label sets (0 when absent).
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = crate::http_client()
+            .get(format!("{}/_metrics", self.url))
+            .send()
+            .await
+            .expect("metrics answer")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .filter(|line| {
+                line.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with([' ', '{']))
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    }
+
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
