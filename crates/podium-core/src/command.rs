@@ -6,8 +6,12 @@
 //! that connection: those are always refused. Administrative commands that can wipe or stall
 //! the whole server are refused unless the operator opts in for development.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
+
+/// The command tables are fixed and looked up on every request: a fast hasher, and no seed is
+/// needed since nothing is ever inserted after they are built.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
 
 /// What the gateway does with a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,13 +227,39 @@ const OTHER_READS: &[&str] = &[
     "FCALL_RO",
 ];
 
-fn upper(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_ascii_uppercase()
+/// Longer than any command or option name.
+const NAME_MAX: usize = 32;
+
+/// A command or option name in upper case, kept on the stack: names are compared on every
+/// request.
+struct Name {
+    bytes: [u8; NAME_MAX],
+    len: usize,
+}
+
+impl Name {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// `argument` in upper case; empty when it is too long to name anything.
+fn upper(argument: &[u8]) -> Name {
+    let mut name = Name {
+        bytes: [0; NAME_MAX],
+        len: 0,
+    };
+    if let Some(bytes) = name.bytes.get_mut(..argument.len()) {
+        bytes.copy_from_slice(argument);
+        bytes.make_ascii_uppercase();
+        name.len = argument.len();
+    }
+    name
 }
 
 /// Every listed command's class, built once: classification runs on every request.
-static CLASSES: LazyLock<HashMap<&'static str, CommandClass>> = LazyLock::new(|| {
-    let mut classes = HashMap::new();
+static CLASSES: LazyLock<HashMap<&'static [u8], CommandClass>> = LazyLock::new(|| {
+    let mut classes = HashMap::default();
     let lists: [(&[&'static str], CommandClass); 7] = [
         (SHAREABLE_READS, CommandClass::Read),
         (OTHER_READS, CommandClass::Read),
@@ -244,7 +274,7 @@ static CLASSES: LazyLock<HashMap<&'static str, CommandClass>> = LazyLock::new(||
     ];
     for (names, class) in lists {
         for &name in names {
-            classes.insert(name, class);
+            classes.insert(name.as_bytes(), class);
         }
     }
     classes
@@ -256,14 +286,16 @@ pub fn classify<A: AsRef<[u8]>>(command: &[A]) -> CommandClass {
         return CommandClass::Refused(RefusalReason::ConnectionState);
     };
     let name = upper(first.as_ref());
-    match name.as_str() {
-        "XREAD" | "XREADGROUP" if is_blocking_stream_read(command) => {
+    match name.as_bytes() {
+        b"XREAD" | b"XREADGROUP" if is_blocking_stream_read(command) => {
             CommandClass::Refused(RefusalReason::Blocking)
         }
-        "SCRIPT" | "FUNCTION"
+        b"SCRIPT" | b"FUNCTION"
             if command.get(1).is_some_and(|sub| {
                 let sub = upper(sub.as_ref());
-                DANGEROUS_SUBCOMMANDS.contains(&(name.as_str(), sub.as_str()))
+                DANGEROUS_SUBCOMMANDS.iter().any(|&(command, subcommand)| {
+                    command.as_bytes() == name.as_bytes() && subcommand.as_bytes() == sub.as_bytes()
+                })
             }) =>
         {
             CommandClass::Refused(RefusalReason::Dangerous)
@@ -278,8 +310,8 @@ fn is_blocking_stream_read<A: AsRef<[u8]>>(command: &[A]) -> bool {
         .iter()
         .skip(1)
         .map(|arg| upper(arg.as_ref()))
-        .take_while(|arg| arg != "STREAMS")
-        .any(|arg| arg == "BLOCK")
+        .take_while(|arg| arg.as_bytes() != b"STREAMS")
+        .any(|arg| arg.as_bytes() == b"BLOCK")
 }
 
 /// The largest key the gateway accepts, as on Upstash.
@@ -292,13 +324,14 @@ pub const MAX_KEY_BYTES: usize = 32 * 1024;
 /// (MSET, ZUNIONSTORE …) are judged by their first.
 pub fn first_key<A: AsRef<[u8]>>(command: &[A]) -> Option<&[u8]> {
     let name = upper(command.first()?.as_ref());
-    let key = match name.as_str() {
-        "PING" | "ECHO" | "TIME" | "DBSIZE" | "INFO" | "SCRIPT" | "FUNCTION" | "COMMAND"
-        | "RANDOMKEY" | "SCAN" | "LASTSAVE" | "PUBLISH" | "SPUBLISH" | "MEMORY" | "OBJECT"
-        | "XREAD" | "XREADGROUP" | "WAIT" | "FLUSHALL" | "FLUSHDB" | "KEYS" | "CONFIG" => {
+    let key = match name.as_bytes() {
+        b"PING" | b"ECHO" | b"TIME" | b"DBSIZE" | b"INFO" | b"SCRIPT" | b"FUNCTION"
+        | b"COMMAND" | b"RANDOMKEY" | b"SCAN" | b"LASTSAVE" | b"PUBLISH" | b"SPUBLISH"
+        | b"MEMORY" | b"OBJECT" | b"XREAD" | b"XREADGROUP" | b"WAIT" | b"FLUSHALL" | b"FLUSHDB"
+        | b"KEYS" | b"CONFIG" => {
             return None;
         }
-        "EVAL" | "EVALSHA" | "EVAL_RO" | "EVALSHA_RO" | "FCALL" | "FCALL_RO" => {
+        b"EVAL" | b"EVALSHA" | b"EVAL_RO" | b"EVALSHA_RO" | b"FCALL" | b"FCALL_RO" => {
             let numkeys: usize = std::str::from_utf8(command.get(2)?.as_ref())
                 .ok()?
                 .parse()
@@ -313,14 +346,14 @@ pub fn first_key<A: AsRef<[u8]>>(command: &[A]) -> Option<&[u8]> {
     Some(key.as_ref())
 }
 
-static SHAREABLE_SET: LazyLock<std::collections::HashSet<&'static str>> =
-    LazyLock::new(|| SHAREABLE_READS.iter().copied().collect());
+static SHAREABLE_SET: LazyLock<HashSet<&'static [u8]>> =
+    LazyLock::new(|| SHAREABLE_READS.iter().map(|name| name.as_bytes()).collect());
 
 /// True when identical concurrent requests for this command may share one execution.
 pub fn is_shareable<A: AsRef<[u8]>>(command: &[A]) -> bool {
     command
         .first()
-        .is_some_and(|name| SHAREABLE_SET.contains(upper(name.as_ref()).as_str()))
+        .is_some_and(|name| SHAREABLE_SET.contains(upper(name.as_ref()).as_bytes()))
 }
 
 /// True when a read-only token may run this command.
@@ -334,6 +367,26 @@ mod tests {
 
     fn class(command: &[&str]) -> CommandClass {
         classify(command)
+    }
+
+    #[test]
+    fn names_match_in_any_case_and_odd_names_are_unknown_writes() {
+        assert_eq!(
+            class(&["fLuShAlL"]),
+            CommandClass::Refused(RefusalReason::Dangerous)
+        );
+        assert_eq!(
+            class(&["xread", "block", "0", "streams", "s", "$"]),
+            CommandClass::Refused(RefusalReason::Blocking)
+        );
+        // Too long or not UTF-8: no command has such a name, so it is not refused here and
+        // Redis answers it with "unknown command"; its key is still found.
+        let long = "GET".repeat(20);
+        assert_eq!(class(&[long.as_str(), "k"]), CommandClass::Write);
+        assert_eq!(first_key(&[long.as_str(), "k"]), Some(&b"k"[..]));
+        assert!(!is_shareable(&[long.as_str(), "k"]));
+        assert_eq!(classify(&[&b"GET\xff"[..], b"k"]), CommandClass::Write);
+        assert_eq!(classify(&[&b"\xffGET"[..]]), CommandClass::Write);
     }
 
     #[test]

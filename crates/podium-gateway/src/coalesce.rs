@@ -16,13 +16,16 @@
 //! Only commands [`podium_core::is_shareable`] allows are coalesced (deterministic reads), and
 //! only single-command requests: a pipeline's commands keep their own order.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared, WeakShared};
 use tokio::time::Instant;
+
+/// Every shareable read passes through these maps, several lookups each, so they use a fast
+/// hasher; it is seeded per process, so clients cannot aim keys at one bucket.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// One shared execution; every request in it awaits a clone.
 pub type Flight<V> = Shared<BoxFuture<'static, V>>;
@@ -52,8 +55,8 @@ impl<K, V: Clone> Default for Coalescer<K, V> {
         Self {
             state: Arc::new(Mutex::new(State {
                 next_id: 0,
-                boarding: HashMap::new(),
-                in_the_air: HashMap::new(),
+                boarding: HashMap::default(),
+                in_the_air: HashMap::default(),
             })),
         }
     }
