@@ -14,10 +14,10 @@ use futures::StreamExt;
 use podium_core::{
     CommandClass, MAX_KEY_BYTES, RefusalReason, Secret, bearer_token, classify, first_key,
 };
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::backend::{Backend, Reply};
 use crate::config::GatewayConfig;
+use crate::cors::CorsLayer;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
 use crate::reply::{self, Encoding};
@@ -76,26 +76,8 @@ pub fn app(state: AppState) -> Router {
         .route("/pipeline", any(pipeline))
         .route("/multi-exec", any(multi_exec))
         .fallback(single)
-        .layer(cors())
+        .layer(CorsLayer)
         .with_state(state)
-}
-
-/// Browsers may call the gateway from any origin; the token is what protects it.
-fn cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::any())
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::HEAD])
-        .allow_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            ENCODING,
-            SYNC_TOKEN,
-            RESPONSE_FORMAT,
-            HeaderName::from_static("upstash-telemetry-runtime"),
-            HeaderName::from_static("upstash-telemetry-platform"),
-            HeaderName::from_static("upstash-telemetry-sdk"),
-        ])
-        .expose_headers([SYNC_TOKEN])
 }
 
 /// Which commands the caller's token allows.

@@ -8,6 +8,7 @@
 //! - `app`: the routes, authentication, command policy and response headers.
 //! - `backend`: the shared multiplexed (or cluster) connection, pipelines and MULTI/EXEC.
 //! - `coalesce`: identical concurrent reads share one trip to Redis.
+//! - `cors`: the CORS headers on every response, and preflight answers.
 //! - `reply`: Redis replies as JSON (plain or base64) and RESP2.
 //! - `error`: [`GatewayError`], each case mapped to an HTTP status.
 //! - `metrics`: Prometheus counters for `/_metrics`.
@@ -17,6 +18,7 @@ mod app;
 mod backend;
 mod coalesce;
 mod config;
+mod cors;
 mod error;
 mod metrics;
 mod reply;

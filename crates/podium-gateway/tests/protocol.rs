@@ -626,6 +626,12 @@ async fn cors_preflight_allows_the_upstash_headers() {
         .await
         .expect("answer");
     assert!(response.status().is_success());
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(
+        response.headers()["access-control-allow-methods"]
+            .to_str()
+            .is_ok_and(|methods| methods.contains("POST"))
+    );
     let allowed = response.headers()["access-control-allow-headers"]
         .to_str()
         .unwrap_or_default()
@@ -650,6 +656,16 @@ async fn cors_preflight_allows_the_upstash_headers() {
         .unwrap_or_default()
         .to_ascii_lowercase();
     assert!(exposed.contains("upstash-sync-token"));
+    // Errors too, or a browser could not read why it was refused.
+    let refused = stack
+        .http
+        .get(stack.url("/get/x"))
+        .header("Origin", "https://game.example")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.headers()["access-control-allow-origin"], "*");
 }
 
 #[tokio::test]
