@@ -2,8 +2,8 @@
 //! connection) shared by every request, opened lazily so the gateway starts and answers
 //! `503` while Redis is down.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -11,7 +11,7 @@ use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::Slot;
 use redis::{Cmd, Pipeline, RedisError, TlsCertificates, Value};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, oneshot};
 
 use crate::coalesce::Coalescer;
 use crate::config::RedisConfig;
@@ -50,6 +50,15 @@ struct Inner {
     healthy: AtomicBool,
     /// Open flights of identical reads, when coalescing is on.
     coalescer: Option<Coalescer<Arc<Command>, SharedResult>>,
+    /// Single commands waiting to leave together (see [`Backend::batched`]).
+    batch: Mutex<Batch>,
+}
+
+/// Commands waiting to be sent together, and whether a flush is on its way to send them.
+#[derive(Default)]
+struct Batch {
+    commands: Vec<(Cmd, oneshot::Sender<Result<Value, RedisError>>)>,
+    flushing: bool,
 }
 
 impl std::fmt::Debug for Backend {
@@ -72,6 +81,7 @@ impl Backend {
                 connection: OnceCell::new(),
                 healthy: AtomicBool::new(false),
                 coalescer: coalesce_reads.then(Coalescer::default),
+                batch: Mutex::default(),
             }),
         }
     }
@@ -93,7 +103,7 @@ impl Backend {
         let cmd = to_cmd(command);
         self.run(deadline, |mut connection| async move {
             match &mut connection {
-                Connection::Single(c) => c.req_packed_command(&cmd).await,
+                Connection::Single(c) => self.batched(c.clone(), cmd).await,
                 Connection::Cluster(c) => c.req_packed_command(&cmd).await,
             }
         })
@@ -126,6 +136,83 @@ impl Backend {
                 Arc::new(SharedReply::new(self.run_until(deadline, &command).await?)),
                 false,
             )),
+        }
+    }
+
+    /// Sends `cmd` together with the other single commands asked for in this turn of the
+    /// runtime and the next: one pipeline, one write, one reply to read.
+    ///
+    /// The multiplexed connection alone writes whatever has queued up each time its task runs,
+    /// about 8 commands per write at 50 busy HTTP connections. Waiting one more turn gathers
+    /// about 12, so Valkey wakes up a third less often; on a machine shared with the clients
+    /// that CPU goes to them and the p99 latency drops (`npm run bench:gateway`). A lone command
+    /// waits one turn, microseconds. (Not on a cluster, where commands go to different nodes.)
+    async fn batched(&self, connection: ConnectionManager, cmd: Cmd) -> Result<Value, RedisError> {
+        let (sender, receiver) = oneshot::channel();
+        let first = {
+            let mut batch = lock(&self.inner.batch);
+            batch.commands.push((cmd, sender));
+            !std::mem::replace(&mut batch.flushing, true)
+        };
+        if first {
+            let backend = self.clone();
+            tokio::spawn(async move { backend.flush(connection).await });
+        }
+        receiver.await.unwrap_or_else(|_| {
+            Err(RedisError::from((
+                redis::ErrorKind::Io,
+                "the batch was dropped before it was sent",
+            )))
+        })
+    }
+
+    /// Sends the waiting batch, after letting this turn's and the next turn's requests join it.
+    async fn flush(&self, mut connection: ConnectionManager) {
+        tokio::task::yield_now().await;
+        let commands = {
+            let mut batch = lock(&self.inner.batch);
+            batch.flushing = false;
+            std::mem::take(&mut batch.commands)
+        };
+        if commands.len() <= 1 {
+            for (cmd, sender) in commands {
+                let _ = sender.send(connection.req_packed_command(&cmd).await);
+            }
+            return;
+        }
+        let mut pipe = Pipeline::with_capacity(commands.len());
+        let mut senders = Vec::with_capacity(commands.len());
+        for (cmd, sender) in commands {
+            pipe.add_command(cmd);
+            senders.push(sender);
+        }
+        match connection
+            .req_packed_commands(&pipe, 0, senders.len())
+            .await
+        {
+            // Redis's error replies are values here, each for its own request.
+            Ok(values) => {
+                for (sender, value) in senders.into_iter().zip(values) {
+                    let _ = sender.send(Ok(value));
+                }
+            }
+            Err(error) => {
+                // A reply redis-rs cannot read (an error line that is not UTF-8) fails the whole
+                // pipeline and resets the connection. Whose reply it was is not known, so no
+                // request is told its command was at fault: each gets what a reset connection
+                // gives, a 503 to retry.
+                let error = if error.kind() == redis::ErrorKind::Parse {
+                    RedisError::from((
+                        redis::ErrorKind::Io,
+                        "the connection was reset after a reply that could not be read",
+                    ))
+                } else {
+                    error
+                };
+                for sender in senders {
+                    let _ = sender.send(Err(error.clone()));
+                }
+            }
         }
     }
 
@@ -350,6 +437,10 @@ fn into_reply(value: Value) -> Reply {
         Value::ServerError(error) => Err(server_error_text(&error)),
         value => Ok(value),
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn to_pipeline<'a>(commands: impl Iterator<Item = &'a Command>) -> Pipeline {

@@ -6,7 +6,8 @@
 //! - [`config`](GatewayConfig): what the binary parses from flags and environment.
 //! - `request`: the request forms (body, path, path + body, path + query) → commands.
 //! - `app`: the routes, authentication, command policy and response headers.
-//! - `backend`: the shared multiplexed (or cluster) connection, pipelines and MULTI/EXEC.
+//! - `backend`: the shared multiplexed (or cluster) connection, single commands sent in
+//!   batches, pipelines and MULTI/EXEC.
 //! - `coalesce`: identical concurrent reads share one trip to Redis.
 //! - `cors`: the CORS headers on every response, and preflight answers.
 //! - `reply`: Redis replies as JSON (plain or base64) and RESP2.
