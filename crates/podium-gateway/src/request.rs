@@ -7,7 +7,9 @@
 //! | path + body  | `POST /set/foo` body `bar`                | `SET foo bar`        |
 //! | path + query | `POST /set/foo?EX=100` body `bar`         | `SET foo bar EX 100` |
 
-use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
+
+use percent_encoding::percent_decode;
 use serde_json::value::RawValue;
 
 use crate::error::GatewayError;
@@ -93,10 +95,18 @@ fn path_segments(path: &str) -> Result<Vec<Vec<u8>>, GatewayError> {
     if path.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(path
-        .split('/')
-        .map(|segment| percent_decode_str(segment).collect())
-        .collect())
+    // Every request of the path form comes through here: split as bytes, into a vector sized
+    // for the segments and a body.
+    let path = path.as_bytes();
+    let mut segments = Vec::with_capacity(path.iter().filter(|&&byte| byte == b'/').count() + 2);
+    segments.extend(path.split(|&byte| byte == b'/').map(decode));
+    Ok(segments)
+}
+
+/// A percent-decoded argument, allocated once at its size (collecting the decoder's bytes one
+/// by one grew each argument's buffer several times).
+fn decode(part: &[u8]) -> Vec<u8> {
+    Cow::<[u8]>::from(percent_decode(part)).into_owned()
 }
 
 /// `?EX=100&NX` → `EX 100 NX`, without the token parameter.
@@ -121,7 +131,11 @@ fn query_arguments(query: Option<&str>) -> Vec<Vec<u8>> {
 }
 
 fn decode_query_part(part: &str) -> Vec<u8> {
-    percent_decode_str(&part.replace('+', " ")).collect()
+    if part.contains('+') {
+        decode(part.replace('+', " ").as_bytes())
+    } else {
+        decode(part.as_bytes())
+    }
 }
 
 /// The `_token` query parameter, if present.
