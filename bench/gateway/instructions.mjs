@@ -3,7 +3,7 @@
 //
 // Requests per second on this two-core machine move by ±10 % from run to run, which hides most
 // single changes to the request path. Callgrind counts the instructions the gateway's threads
-// execute in user space, and that count is the same from run to run (±0.1 %) whatever else the
+// execute in user space, and for one build that count repeats to about ±0.3 % whatever else the
 // machine is doing. It leaves out the kernel (the sockets are about half of the gateway's CPU
 // time) and runs the gateway some 50 times slower, so pipelines to Valkey carry more commands
 // than at full speed: compare builds with it, and read speed from `npm run bench:gateway`.
