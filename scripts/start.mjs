@@ -294,12 +294,17 @@ async function main() {
   const keyNote = process.env.PODIUM_SERVER_KEY
     ? "server key from PODIUM_SERVER_KEY"
     : `server key: ${serverKey} (development default; set PODIUM_SERVER_KEY)`;
-  console.log(`Podium is ready: ${demoUrl}`);
-  console.log(`  demo     ${demoUrl}  (play a round; switch on the simulated players)`);
-  console.log(`  worker   ${worker.url}  (${keyNote}; wrangler dev pid ${worker.pid})`);
-  console.log(`  gateway  ${gateway.url}  (${tokenNote}; read-only: ${readOnlyNote})`);
-  console.log(`  valkey   ${valkey.url}`);
-  console.log("Press Ctrl-C to stop. (The Worker's output follows; its request log only for 5xx answers.)");
+  // One write, so that whoever reads the ready line (a person, a script) has the URLs with it.
+  console.log(
+    [
+      `Podium is ready: ${demoUrl}`,
+      `  demo     ${demoUrl}  (play a round; switch on the simulated players)`,
+      `  worker   ${worker.url}  (${keyNote}; wrangler dev pid ${worker.pid})`,
+      `  gateway  ${gateway.url}  (${tokenNote}; read-only: ${readOnlyNote})`,
+      `  valkey   ${valkey.url}`,
+      "Press Ctrl-C to stop. (The Worker's output follows; its request log only for 5xx answers.)",
+    ].join("\n"),
+  );
   // From here on, show the Worker's output. An open demo page polls twice a second per board and
   // the bots write twice a second: logging every request would bury everything else.
   worker.onOutput((line) => {

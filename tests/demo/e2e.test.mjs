@@ -173,8 +173,9 @@ test("npm start: play the demo, see your rank, watch the bots move the board, st
 
   const [, demoUrl] = await waitFor(run, /^Podium is ready: (\S+)$/m, READY_TIMEOUT_MS);
   assert.equal(demoUrl, `http://localhost:${demoPort}/`);
-  assert.match(run.output, new RegExp(`^  worker   http://127\\.0\\.0\\.1:${workerPort}\\b`, "m"));
-  assert.match(run.output, new RegExp(`^  gateway  http://127\\.0\\.0\\.1:${gatewayPort}\\b`, "m"));
+  // The lines after the ready line may come in a later read of the pipe.
+  await waitFor(run, new RegExp(`^  worker   http://127\\.0\\.0\\.1:${workerPort}\\b`, "m"), 5_000);
+  await waitFor(run, new RegExp(`^  gateway  http://127\\.0\\.0\\.1:${gatewayPort}\\b`, "m"), 5_000);
   const readyAfterMs = Date.now() - startedAt;
   for (const line of run.output.match(/^podium: .*: done in .*$/gm) ?? []) console.log(line);
   // Valkey, the gateway, wrangler and its workerd: every one must be gone after Ctrl-C.
