@@ -142,10 +142,10 @@ impl Backend {
     /// Sends `cmd` together with the other single commands asked for in this turn of the
     /// runtime and the next: one pipeline, one write, one reply to read.
     ///
-    /// The multiplexed connection alone writes whatever has queued up each time its task runs,
-    /// about 8 commands per write at 50 busy HTTP connections. Waiting one more turn gathers
-    /// about 12, so Valkey wakes up a third less often; on a machine shared with the clients
-    /// that CPU goes to them and the p99 latency drops (`npm run bench:gateway`). A lone command
+    /// The multiplexed connection alone writes whatever has queued up each time its task runs.
+    /// Waiting one more turn gathers more per write, so Valkey wakes up less often; on a
+    /// machine shared with the clients that CPU goes to them and the p99 latency drops (see
+    /// the p99 rows of `npm run bench:gateway`). A lone command
     /// waits one turn, microseconds. (Not on a cluster, where commands go to different nodes.)
     async fn batched(&self, connection: ConnectionManager, cmd: Cmd) -> Result<Value, RedisError> {
         let (sender, receiver) = oneshot::channel();

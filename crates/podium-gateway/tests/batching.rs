@@ -21,6 +21,15 @@ async fn reads(connection: &mut redis::aio::MultiplexedConnection) -> u64 {
         .expect("total_reads_processed in INFO stats")
 }
 
+/// A backend of its own in front of `server`, without coalescing.
+fn backend(server: &RedisServer) -> Backend {
+    Backend::new(
+        RedisConfig::single(server.url()),
+        Duration::from_secs(5),
+        false,
+    )
+}
+
 fn command(args: &[&str]) -> Vec<Vec<u8>> {
     args.iter().map(|arg| arg.as_bytes().to_vec()).collect()
 }
@@ -28,11 +37,7 @@ fn command(args: &[&str]) -> Vec<Vec<u8>> {
 #[tokio::test]
 async fn commands_asked_for_across_two_turns_leave_together_and_keep_their_own_answers() {
     let server = RedisServer::start().await;
-    let backend = Backend::new(
-        RedisConfig::single(server.url()),
-        Duration::from_secs(5),
-        false,
-    );
+    let backend = backend(&server);
     for i in 0..20 {
         backend
             .command(&command(&["SET", &format!("k{i}"), &format!("v{i}")]))
@@ -74,11 +79,7 @@ async fn commands_asked_for_across_two_turns_leave_together_and_keep_their_own_a
 #[tokio::test]
 async fn a_lone_command_is_answered_without_company() {
     let server = RedisServer::start().await;
-    let backend = Backend::new(
-        RedisConfig::single(server.url()),
-        Duration::from_secs(5),
-        false,
-    );
+    let backend = backend(&server);
     for round in 0..3 {
         let answer = backend
             .command(&command(&["INCR", "lone"]))
