@@ -65,10 +65,10 @@ pub async fn submit_score<T: Transport>(
     ip: Option<IpAddr>,
     now_ms: i64,
 ) -> Result<SubmitOutcome, BoardError> {
-    let call = SubmitCall::new(board, writer, player, score, name, ip, now_ms)?;
-    let reply: Value = client
-        .evalsha_or_eval(submit_script(), &call.keys, &call.args)
-        .await?;
+    let SubmitCall { keys, args } =
+        SubmitCall::new(board, writer, player, score, name, ip, now_ms)?;
+    // Moved, not borrowed: each `String` becomes its argument's bytes without a copy.
+    let reply: Value = client.evalsha_or_eval(submit_script(), keys, args).await?;
     decode_submit_reply(reply)
 }
 

@@ -18,40 +18,47 @@ use crate::validate::BoardId;
 
 /// `{podium:<board>}`: the cluster hash tag shared by every key of a board.
 pub fn hash_tag(board: &BoardId) -> String {
-    format!("{{podium:{board}}}")
+    board_key(board, &[])
+}
+
+/// The hash tag, then each of `parts` after a `:`. Built by hand rather than with `format!` (and a
+/// nested `hash_tag`): a score write makes four of these keys, on the Worker's busiest path.
+fn board_key(board: &BoardId, parts: &[&str]) -> String {
+    const TAG: &str = "{podium:";
+    let len =
+        TAG.len() + board.as_str().len() + 1 + parts.iter().map(|p| p.len() + 1).sum::<usize>();
+    let mut key = String::with_capacity(len);
+    key.push_str(TAG);
+    key.push_str(board.as_str());
+    key.push('}');
+    for part in parts {
+        key.push(':');
+        key.push_str(part);
+    }
+    key
 }
 
 /// The sorted set of one period: member = tie-break prefix and player (see
 /// [`tiebreak`](crate::tiebreak)), score = the exact integer score.
 /// `{podium:global}:scores:daily:2026-11-26`.
 pub fn scores(board: &BoardId, period: &Period) -> String {
-    format!(
-        "{}:scores:{}:{}",
-        hash_tag(board),
-        period.kind(),
-        period.id()
-    )
+    board_key(board, &["scores", period.kind().as_str(), period.id()])
 }
 
 /// The hash player → current sorted-set member of one period, so a write finds the member it
 /// replaces. It lives and expires with [`scores`] of the same period.
 pub fn members(board: &BoardId, period: &Period) -> String {
-    format!(
-        "{}:members:{}:{}",
-        hash_tag(board),
-        period.kind(),
-        period.id()
-    )
+    board_key(board, &["members", period.kind().as_str(), period.id()])
 }
 
 /// The hash player → display name, shared by all periods of a board.
 pub fn names(board: &BoardId) -> String {
-    format!("{}:names", hash_tag(board))
+    board_key(board, &["names"])
 }
 
 /// The counter (INCR) whose values order a board's score arrivals for tie-breaks.
 pub fn sequence(board: &BoardId) -> String {
-    format!("{}:seq", hash_tag(board))
+    board_key(board, &["seq"])
 }
 
 /// The sliding-window counter of one subject for one fixed window. The window length is part of
