@@ -208,8 +208,13 @@ async fn to_api_request(
         .header("cf-connecting-ip")
         .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
     if method != "GET" && method != "HEAD" {
-        let buffer = JsFuture::from(request.array_buffer()?).await?;
-        api_request.body = js_sys::Uint8Array::new(&buffer).to_vec();
+        api_request.body = match glue::take_body(request)? {
+            Some(body) => body,
+            None => {
+                let buffer = JsFuture::from(request.array_buffer()?).await?;
+                js_sys::Uint8Array::new(&buffer).to_vec()
+            }
+        };
     }
     Ok(api_request)
 }

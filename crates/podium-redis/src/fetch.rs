@@ -2,10 +2,8 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::future::Future;
 
-use js_sys::{Array, Promise, Uint8Array};
-use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::prelude::{Closure, wasm_bindgen};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::error::TransportError;
 use crate::transport::{HttpResponse, Transport};
@@ -14,17 +12,26 @@ use crate::transport::{HttpResponse, Transport};
 /// It holds nothing: the runtime owns connections (and the isolate keeps the last URL and
 /// headers as JavaScript values, below).
 ///
-/// The request goes out and its whole answer comes back through one small JavaScript function
-/// (below) rather than `worker::Fetch` or `web-sys` calls. Every call across the wasm boundary
-/// and every JS promise a Rust future waits on has a price in workerd (a `Headers` object, two
-/// strings per header, two wasm closures and a wake-up per promise). One crossing each way and
-/// one awaited promise per Redis call is the least this can be; a score write is one such call.
+/// The request goes out through one small JavaScript function (below) rather than
+/// `worker::Fetch` or `web-sys` calls, and its whole answer comes back through one callback.
+/// Every call across the wasm boundary and every JS promise a Rust future waits on has a price in
+/// workerd (a `Headers` object, two strings per header, two wasm closures and a wake-up per
+/// promise). One crossing each way per Redis call is the least this can be; a score write is one
+/// such call.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FetchTransport;
 
 // Hand-written because no crate does this: wasm-bindgen's web-sys bindings can only make the
 // same calls one by one. Header lines are `name:value`, one per line (neither may contain a line
 // break). The body is copied out of wasm memory before anything else can run.
+//
+// The answer comes back through one callback the instance registers once (`setReplyHandler`),
+// not through a promise the Rust side awaits: `JsFuture` makes two wasm closures per promise,
+// each registered with a `FinalizationRegistry` and destroyed again, which shows in workerd's
+// instructions per write (`npm run bench:worker:instructions`). Each request keeps the handler
+// it was sent with: after a trap the fresh instance registers its own, and the old one throws
+// when called, so a late reply is dropped (its future went with the old instance) and can never
+// reach a request of the new instance that happens to have the same id.
 #[wasm_bindgen(inline_js = r#"
 export function headers(head) {
   const headers = {};
@@ -35,9 +42,26 @@ export function headers(head) {
   return headers;
 }
 
-export function post(url, headers, body) {
-  return fetch(url, { method: "POST", headers, body: body.slice() }).then((response) =>
-    response.arrayBuffer().then((bytes) => [response.status, new Uint8Array(bytes)]),
+let onReply = null;
+
+export function setReplyHandler(handler) {
+  onReply = handler;
+}
+
+export function post(url, headers, body, id) {
+  const reply = onReply;
+  const deliver = (status, value) => {
+    try {
+      reply(id, status, value);
+    } catch (error) {
+      console.error("podium: a reply for a replaced instance was dropped:", error);
+    }
+  };
+  const failed = (error) => deliver(0, error);
+  fetch(url, { method: "POST", headers, body: body.slice() }).then(
+    (response) =>
+      response.arrayBuffer().then((bytes) => deliver(response.status, new Uint8Array(bytes)), failed),
+    failed,
   );
 }
 "#)]
@@ -46,9 +70,14 @@ extern "C" {
     #[wasm_bindgen(js_name = headers)]
     fn headers_js(head: &str) -> JsValue;
 
-    /// Resolves with `[status, Uint8Array]`; rejects (or throws) when the request could not be made.
+    /// Makes `handler` the one every later `post` answers through.
+    #[wasm_bindgen(js_name = setReplyHandler)]
+    fn set_reply_handler_js(handler: &Closure<dyn FnMut(u32, u16, JsValue)>);
+
+    /// Sends the request; the reply handler is later called with `(id, status, Uint8Array)`, or
+    /// `(id, 0, error)` when the request could not be made. Throws only on bad arguments.
     #[wasm_bindgen(catch, js_name = post)]
-    fn post_js(url: &JsValue, headers: &JsValue, body: &[u8]) -> Result<Promise, JsValue>;
+    fn post_js(url: &JsValue, headers: &JsValue, body: &[u8], id: u32) -> Result<(), JsValue>;
 }
 
 /// The URL and headers of the last call, as JavaScript values. A Worker's client makes every call
@@ -103,16 +132,172 @@ impl Transport for FetchTransport {
         body: Vec<u8>,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> {
         let (url_js, headers_js) = target(url, headers);
-        let sent = post_js(&url_js, &headers_js, &body).map(JsFuture::from);
-        async move {
-            let reply: Array = sent
-                .map_err(js_error)?
-                .await
-                .map_err(js_error)?
-                .unchecked_into();
-            let status = reply.get(0).as_f64().unwrap_or_default() as u16;
-            let body = reply.get(1).unchecked_into::<Uint8Array>().to_vec();
+        let reply = replies::Reply::new();
+        let reply = match post_js(&url_js, &headers_js, &body, reply.id()) {
+            Ok(()) => Ok(reply),
+            Err(error) => {
+                reply.cancel();
+                Err(js_error(error))
+            }
+        };
+        async move { reply?.await }
+    }
+}
+
+/// The replies still to come, by the id `post` was given, and the one handler they arrive through.
+mod replies {
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    use js_sys::Uint8Array;
+    use wasm_bindgen::prelude::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use super::{HttpResponse, TransportError, js_error, set_reply_handler_js};
+
+    type Outcome = Result<HttpResponse, TransportError>;
+
+    enum Slot {
+        Free,
+        Waiting(Option<Waker>),
+        Done(Outcome),
+        /// Its future was dropped first; the reply only frees the slot.
+        Abandoned,
+    }
+
+    #[derive(Default)]
+    struct Replies {
+        slots: Vec<Slot>,
+        free: Vec<u32>,
+    }
+
+    thread_local! {
+        static REPLIES: RefCell<Replies> = RefCell::default();
+        /// Registered on first use: once per instance, and again in a fresh one after a trap.
+        static HANDLER: Closure<dyn FnMut(u32, u16, JsValue)> = {
+            let handler = Closure::new(deliver);
+            set_reply_handler_js(&handler);
+            handler
+        };
+    }
+
+    fn deliver(id: u32, status: u16, value: JsValue) {
+        let outcome = if status == 0 {
+            Err(js_error(value))
+        } else {
+            let body = value.unchecked_into::<Uint8Array>().to_vec();
             Ok(HttpResponse { status, body })
+        };
+        let waker = REPLIES.with(|replies| {
+            let mut replies = replies.borrow_mut();
+            let slot = replies.slots.get_mut(id as usize)?;
+            match std::mem::replace(slot, Slot::Free) {
+                Slot::Waiting(waker) => {
+                    *slot = Slot::Done(outcome);
+                    waker
+                }
+                Slot::Abandoned => {
+                    replies.free.push(id);
+                    None
+                }
+                other => {
+                    *slot = other;
+                    None
+                }
+            }
+        });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The reply to one request, by the id the request was sent with; `None` once taken.
+    pub(super) struct Reply(Option<u32>);
+
+    impl Reply {
+        /// A slot for the reply to a request about to be sent.
+        pub(super) fn new() -> Self {
+            HANDLER.with(|_| ());
+            let id = REPLIES.with(|replies| {
+                let mut replies = replies.borrow_mut();
+                match replies.free.pop() {
+                    Some(id) => {
+                        replies.slots[id as usize] = Slot::Waiting(None);
+                        id
+                    }
+                    None => {
+                        replies.slots.push(Slot::Waiting(None));
+                        (replies.slots.len() - 1) as u32
+                    }
+                }
+            });
+            Self(Some(id))
+        }
+
+        pub(super) fn id(&self) -> u32 {
+            self.0.unwrap_or(u32::MAX)
+        }
+
+        /// For a request that was never sent: no reply will come to free the slot.
+        pub(super) fn cancel(mut self) {
+            if let Some(id) = self.0.take() {
+                REPLIES.with(|replies| {
+                    let mut replies = replies.borrow_mut();
+                    replies.slots[id as usize] = Slot::Free;
+                    replies.free.push(id);
+                });
+            }
+        }
+    }
+
+    impl Future for Reply {
+        type Output = Outcome;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+            let Some(id) = self.0 else {
+                return Poll::Pending;
+            };
+            let outcome = REPLIES.with(|replies| {
+                let mut replies = replies.borrow_mut();
+                let slot = &mut replies.slots[id as usize];
+                match std::mem::replace(slot, Slot::Free) {
+                    Slot::Done(outcome) => {
+                        replies.free.push(id);
+                        Some(outcome)
+                    }
+                    _ => {
+                        *slot = Slot::Waiting(Some(cx.waker().clone()));
+                        None
+                    }
+                }
+            });
+            match outcome {
+                Some(outcome) => {
+                    self.0 = None;
+                    Poll::Ready(outcome)
+                }
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    impl Drop for Reply {
+        fn drop(&mut self) {
+            let Some(id) = self.0 else {
+                return;
+            };
+            REPLIES.with(|replies| {
+                let mut replies = replies.borrow_mut();
+                let slot = &mut replies.slots[id as usize];
+                if matches!(slot, Slot::Done(_)) {
+                    *slot = Slot::Free;
+                    replies.free.push(id);
+                } else {
+                    *slot = Slot::Abandoned;
+                }
+            });
         }
     }
 }
