@@ -3,8 +3,11 @@
 //
 // `npm run bench:worker` measures requests per second, and on this shared two-core machine the
 // workerd CPU time per request moves by up to ±20 % from run to run, far more than the
-// difference between the two Workers. Callgrind counts the instructions workerd executes, and
-// for one build the count on the isolate's thread repeats to within about 1 %.
+// difference between the two Workers. Callgrind counts the instructions workerd executes. On a
+// quiet machine the count on the isolate's thread repeats to within about 1 % for one build;
+// with other work running (a cargo build), V8's background compilation finishes at other points
+// relative to the requests, and counts moved by up to 6 %. Run it alone, and compare Workers
+// within one run.
 //
 // Each Worker (Podium's built Rust Worker, the JS Worker of `bench/worker/js-worker/`, and
 // optionally an older build of the Rust one) runs in its own workerd under
