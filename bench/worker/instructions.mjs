@@ -15,15 +15,14 @@
 // that run at full speed. For each case (score writes with the server key, random players;
 // cached top-10 reads) it sends BENCH_WARMUP requests (default 3000), zeroes the counters, sends
 // BENCH_REQUESTS more (default 400), dumps, and divides. Four requests are in flight at a time
-// and every one must answer 200; none carries Accept-Encoding (as with wrk), so no answer is
-// compressed.
+// and every one must answer 200. Each asks for `Accept-Encoding: identity` (wrk asks for no
+// encoding at all; Node's fetch would ask for gzip, and workerd would compress every answer).
 //
 // What the numbers mean:
 // - "isolate thread" is workerd's main thread: the Worker's JavaScript and wasm, and workerd's
 //   own HTTP and fetch handling for it (the same for both Workers). Compare Workers with it.
 // - "other threads" is mostly V8 compiling hot wasm functions in the background (tier-up). It
-//   shrinks as the warm-up grows and is gone at full speed within the first second, so it is
-//   printed but not part of the comparison.
+//   shrinks as the warm-up grows, so it is printed but not part of the comparison.
 // - Under valgrind everything runs some 50 times slower, and V8 still tiers code up by how
 //   often it runs, not by time: the code is the code a warm isolate runs.
 //
@@ -35,20 +34,18 @@
 // Prints a Markdown table; writes nothing.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { Miniflare } from "miniflare";
 
 import { repoRoot, startGateway, startRedisServer } from "../../scripts/lib/stack.mjs";
-import { COMPATIBILITY_DATE, WORKER_DIR } from "../../tests/worker/harness.mjs";
+import { COMPATIBILITY_DATE, WORKER_DIR, startWorker } from "../../tests/worker/harness.mjs";
+import { bundleJsWorker } from "./js-worker/bundle.mjs";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = repoRoot();
-const JS_BUNDLE = path.join(ROOT, "target", "bench", "worker", "js-worker.mjs");
 const WARMUP = Number(process.env.BENCH_WARMUP || 3000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 400);
 const IN_FLIGHT = 4;
@@ -133,14 +130,14 @@ function dumpTotals(dir, pid, part) {
   return threads;
 }
 
-/** Instructions per request of one Worker, for each case, on the isolate's thread and on the others. */
-async function measure(label, workerOptions, bindings) {
+/** Instructions per request of the Worker `start()` starts, for each case, on the isolate's thread and on the others. */
+async function measure(label, start) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "podium-worker-callgrind-"));
   const saved = process.env.MINIFLARE_WORKERD_PATH;
   process.env.MINIFLARE_WORKERD_PATH = callgrindWrapper(dir);
   let mf;
   try {
-    mf = new Miniflare({ ...workerOptions, compatibilityDate: COMPATIBILITY_DATE, bindings, host: "127.0.0.1", port: 0 });
+    mf = await start();
     const url = (await mf.ready).toString().replace(/\/$/, "");
     const pid = Number(readdirSync(dir).map((f) => /^cg\.(\d+)$/.exec(f)?.[1]).find(Boolean));
     if (!pid) throw new Error(`no callgrind output in ${dir}`);
@@ -167,16 +164,6 @@ async function measure(label, workerOptions, bindings) {
   }
 }
 
-const rustWorker = (dir) => ({
-  modules: true,
-  modulesRoot: dir,
-  scriptPath: path.join(dir, "entry.mjs"),
-  modulesRules: [
-    { type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true },
-    { type: "ESModule", include: ["**/*.js"], fallthrough: true },
-  ],
-});
-
 async function main() {
   for (const command of ["valgrind", "callgrind_control"]) need(command);
   if (!process.env.BENCH_NO_BUILD) {
@@ -184,12 +171,7 @@ async function main() {
     run("cargo", ["build", "--release", "-p", "podium-gateway"]);
     run("bash", ["scripts/build-worker.sh", "--if-stale"]);
   }
-  mkdirSync(path.dirname(JS_BUNDLE), { recursive: true });
-  run(path.join(ROOT, "node_modules", ".bin", "esbuild"), [
-    path.join(HERE, "js-worker", "index.mjs"),
-    "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main",
-    "--conditions=workerd,worker,browser", "--minify", `--outfile=${JS_BUNDLE}`, "--log-level=warning",
-  ]);
+  const jsBundle = bundleJsWorker();
   const server = await startRedisServer({ kind: "valkey" });
   const gateway = await startGateway({ redisUrl: server.url, release: true });
   try {
@@ -200,12 +182,16 @@ async function main() {
       PODIUM_CACHE_SECONDS: "1",
       PODIUM_BOARDS: JSON.stringify([{ id: BOARD, title: "Bench", order: "higher", policy: "best", periods: ["alltime"] }]),
     };
-    const rows = [["Rust Worker (this build)", await measure("rust", rustWorker(WORKER_DIR), bindings)]];
+    const served = { host: "127.0.0.1", port: 0 };
+    // The Rust Worker as the tests start it; a baseline build from its own directory.
+    const rust = (dir) => () => startWorker(bindings, { ...served, modulesRoot: dir, scriptPath: path.join(dir, "entry.mjs") });
+    const rows = [["Rust Worker (this build)", await measure("rust", rust(WORKER_DIR))]];
     if (process.env.BENCH_BASELINE_DIR) {
       const dir = path.resolve(process.env.BENCH_BASELINE_DIR);
-      rows.push([`Rust Worker (${dir})`, await measure("baseline", rustWorker(dir), bindings)]);
+      rows.push([`Rust Worker (${dir})`, await measure("baseline", rust(dir))]);
     }
-    rows.push(["JS Worker (@upstash/redis)", await measure("js", { modules: true, scriptPath: JS_BUNDLE }, bindings)]);
+    const js = () => new Miniflare({ modules: true, scriptPath: jsBundle, compatibilityDate: COMPATIBILITY_DATE, bindings, ...served });
+    rows.push(["JS Worker (@upstash/redis)", await measure("js", js)]);
 
     const rev = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
     const fmt = (n) => n.toLocaleString("en-US");

@@ -38,12 +38,11 @@ import { Miniflare } from "miniflare";
 
 import { descendants, repoRoot, startGateway, startRedisServer, valkeyServerPath } from "../../scripts/lib/stack.mjs";
 import { COMPATIBILITY_DATE, WORKER_DIR, gatewayRequests, startWorker } from "../../tests/worker/harness.mjs";
+import { JS_BUNDLE, bundleJsWorker } from "./js-worker/bundle.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = repoRoot();
 const DOC = path.join(ROOT, "docs", "benchmarks.md");
-const OUT_DIR = path.join(ROOT, "target", "bench", "worker");
-const JS_BUNDLE = path.join(OUT_DIR, "js-worker.mjs");
 const RESULTS_JSON = path.join(ROOT, "target", "bench", "worker.json");
 const MARK_START = "<!-- bench:worker:start -->";
 const MARK_END = "<!-- bench:worker:end -->";
@@ -193,12 +192,7 @@ async function main() {
     run("cargo", ["build", "--release", "-p", "podium-gateway"], { stdio: ["ignore", "ignore", "inherit"] });
     run("bash", ["scripts/build-worker.sh", "--if-stale"]);
   }
-  mkdirSync(OUT_DIR, { recursive: true });
-  run(path.join(ROOT, "node_modules", ".bin", "esbuild"), [
-    path.join(HERE, "js-worker", "index.mjs"),
-    "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main",
-    "--conditions=workerd,worker,browser", "--minify", `--outfile=${JS_BUNDLE}`, "--log-level=warning",
-  ]);
+  bundleJsWorker();
 
   const rustBundle = bundleSize([
     path.join(WORKER_DIR, "build", "index.js"),

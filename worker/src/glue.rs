@@ -57,14 +57,16 @@ export function respond(body, init) {
 extern "C" {
     /// `METHOD\nURL` and then `name:value` for each of `names` (one per line) the request has,
     /// as UTF-8. Bytes, not a `String`: wasm-bindgen copies a string into wasm one character at
-    /// a time in JavaScript, which cost a score write about 5 % of workerd's instructions
-    /// (`npm run bench:worker:instructions`); `TextEncoder` and a byte copy do it natively.
+    /// a time in JavaScript (`charCodeAt` in a loop, interpreted in workerd); `TextEncoder` and
+    /// a byte copy do it natively.
     #[wasm_bindgen(catch, js_name = requestHead)]
     fn request_head_js(request: &Request, names: &JsValue) -> Result<Vec<u8>, JsValue>;
 
-    /// The body `entry.mjs` read; `None` when it did not; throws what reading it threw.
+    /// The request body as `entry.mjs` read it before the handler ran; `None` when the Worker
+    /// was started from another main module and the body is still unread; `Err` with what
+    /// reading it threw.
     #[wasm_bindgen(catch, js_name = takeBody)]
-    fn take_body_js(request: &Request) -> Result<Option<Vec<u8>>, JsValue>;
+    pub fn take_body(request: &Request) -> Result<Option<Vec<u8>>, JsValue>;
 
     /// A `ResponseInit` from a status and `name:value` header lines.
     #[wasm_bindgen(catch, js_name = responseInit)]
@@ -120,12 +122,6 @@ pub fn request_head(request: &Request, names: &[&str]) -> Result<RequestHead, Js
         url,
         headers,
     })
-}
-
-/// The request body as `entry.mjs` read it before the handler ran; `None` when the Worker was
-/// started from another main module and the body is still unread.
-pub fn take_body(request: &Request) -> Result<Option<Vec<u8>>, JsValue> {
-    take_body_js(request)
 }
 
 thread_local! {

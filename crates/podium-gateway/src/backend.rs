@@ -3,7 +3,7 @@
 //! `503` while Redis is down.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -13,7 +13,7 @@ use redis::cluster_routing::Slot;
 use redis::{Cmd, Pipeline, RedisError, TlsCertificates, Value};
 use tokio::sync::{OnceCell, oneshot};
 
-use crate::coalesce::Coalescer;
+use crate::coalesce::{Coalescer, lock};
 use crate::config::RedisConfig;
 use crate::error::GatewayError;
 use crate::reply::{SharedReply, server_error_text};
@@ -437,10 +437,6 @@ fn into_reply(value: Value) -> Reply {
         Value::ServerError(error) => Err(server_error_text(&error)),
         value => Ok(value),
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn to_pipeline<'a>(commands: impl Iterator<Item = &'a Command>) -> Pipeline {

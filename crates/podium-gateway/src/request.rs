@@ -131,11 +131,13 @@ fn query_arguments(query: Option<&str>) -> Vec<Vec<u8>> {
 }
 
 fn decode_query_part(part: &str) -> Vec<u8> {
-    if part.contains('+') {
-        decode(part.replace('+', " ").as_bytes())
+    // `+` is a space in a query; a part without one is decoded without a copy first.
+    let part: Cow<str> = if part.contains('+') {
+        part.replace('+', " ").into()
     } else {
-        decode(part.as_bytes())
-    }
+        part.into()
+    };
+    decode(part.as_bytes())
 }
 
 /// The `_token` query parameter, if present.
