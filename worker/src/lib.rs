@@ -21,11 +21,10 @@
 mod glue;
 
 use std::cell::RefCell;
-use std::net::IpAddr;
 use std::rc::Rc;
 
 use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse};
-use podium_core::{ApiError, ErrorCode, FreshCache, MAX_FRESH_PAGES};
+use podium_core::{ApiError, ClientAddress, ErrorCode, FreshCache, MAX_FRESH_PAGES};
 use podium_redis::{Client, FetchTransport};
 use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
@@ -204,9 +203,9 @@ async fn to_api_request(
 ) -> worker::Result<ApiRequest> {
     let mut api_request = ApiRequest::new(method, path_and_query(url));
     api_request.headers = headers;
-    api_request.client_ip = api_request
+    api_request.client_address = api_request
         .header("cf-connecting-ip")
-        .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
+        .map(ClientAddress::from_header);
     if method != "GET" && method != "HEAD" {
         api_request.body = match glue::take_body(request)? {
             Some(body) => body,
@@ -330,7 +329,8 @@ fn serve_cached(
     let headers = Headers::new_with_headers(&stored)?;
     let cors = api.with_cors(request, ApiResponse::no_content());
     for (name, value) in &cors.headers {
-        headers.append(name, value)?;
+        // The stored copy already says `Vary: Origin` (`without_cors`): set, not doubled.
+        headers.set(name, value)?;
     }
     let init = ResponseInit::new();
     init.set_status(head.status);

@@ -1,6 +1,4 @@
-use std::net::IpAddr;
-
-use podium_core::{ApiError, RateLimitResult};
+use podium_core::{ApiError, ClientAddress, RateLimitResult};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -15,8 +13,9 @@ pub struct ApiRequest {
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// The caller's address (`CF-Connecting-IP` on Cloudflare).
-    pub client_ip: Option<IpAddr>,
+    /// The caller's address: `CF-Connecting-IP`, which Cloudflare's edge sets; `None` when
+    /// the header is absent (an unparsable one is [`ClientAddress::Unparsable`]).
+    pub client_address: Option<ClientAddress>,
 }
 
 impl ApiRequest {
@@ -190,7 +189,11 @@ impl ApiResponse {
     }
 
     /// Without the headers that depend on the caller's `Origin`, for storing in a cache shared
-    /// by every origin.
+    /// by every origin; with `Vary: Origin`, which every answer carries, grant or not.
+    ///
+    /// Without it a shared cache downstream could keep a copy made for a caller without a
+    /// grant (a game server, another site) and serve it to an allowed origin, whose browser
+    /// then refuses it.
     pub fn without_cors(mut self) -> Self {
         self.headers.retain(|(name, _)| {
             !matches!(
@@ -198,6 +201,7 @@ impl ApiResponse {
                 "access-control-allow-origin" | "access-control-expose-headers" | "vary"
             )
         });
+        self.headers.push(("vary".into(), "Origin".into()));
         self
     }
 
@@ -213,7 +217,6 @@ impl ApiResponse {
                 "access-control-allow-origin".into(),
                 if any { "*".into() } else { origin.to_owned() },
             ));
-            self.headers.push(("vary".into(), "Origin".into()));
             self.headers.push((
                 "access-control-expose-headers".into(),
                 "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset".into(),
@@ -268,5 +271,42 @@ mod tests {
         );
         let other = ApiResponse::no_content().with_cors(&from("https://evil.example"), &allowed);
         assert_eq!(other.header("access-control-allow-origin"), None);
+    }
+
+    #[test]
+    fn every_answer_varies_by_origin_grant_or_not() {
+        let allowed = vec!["https://game.example".to_owned()];
+        let requests = [
+            ApiRequest::new("GET", "/"),
+            ApiRequest::new("GET", "/").with_header("Origin", "https://game.example"),
+            ApiRequest::new("GET", "/").with_header("Origin", "https://evil.example"),
+        ];
+        for request in &requests {
+            let response = ApiResponse::no_content().with_cors(request, &allowed);
+            let vary: Vec<_> = response
+                .headers
+                .iter()
+                .filter(|(name, _)| name == "vary")
+                .collect();
+            assert_eq!(
+                vary,
+                [&("vary".to_owned(), "Origin".to_owned())],
+                "{request:?}"
+            );
+            // Applying it again (an edge cache's copy) neither drops nor doubles it.
+            let again = response.without_cors().with_cors(request, &allowed);
+            assert_eq!(
+                again
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| name == "vary")
+                    .count(),
+                1
+            );
+        }
+        assert_eq!(
+            ApiResponse::no_content().without_cors().header("vary"),
+            Some("Origin")
+        );
     }
 }

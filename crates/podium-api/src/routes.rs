@@ -6,17 +6,18 @@ use std::sync::Mutex;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use podium_board::{
-    BoardError, Page, PlayerRank, SubmitOutcome, Writer, create_session, end_session,
-    remove_player, reset_period, submit_score,
+    BoardError, LimitedBy, Page, PlayerRank, Refusal, SubmitOutcome, Writer, create_session,
+    end_session, remove_player, reset_period, submit_score,
 };
 use podium_core::{
-    ApiError, BlockCache, Board, DisplayName, ErrorCode, Period, PlayerId, RateLimitResult, Score,
-    bearer_token,
+    ApiError, BlockCache, Board, DisplayName, ErrorCode, Period, PlayerId, RateLimitResult,
+    RateLimitSubject, Score, bearer_token, parse_whole_number,
 };
 use podium_redis::{Client, Transport};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::auth::{Caller, caller};
 use crate::config::{ApiConfig, MAX_BODY_BYTES};
@@ -125,7 +126,11 @@ impl<T: Transport> Api<T> {
                 self.top(request, board, now_ms).await
             }
             ("GET" | "HEAD", ["v1", "boards", board, "players", player]) => {
-                self.player(request, board, player, now_ms).await
+                self.player(request, board, PlayerRef::Path(player), now_ms)
+                    .await
+            }
+            ("GET" | "HEAD", ["v1", "boards", board, "players"]) => {
+                self.player(request, board, PlayerRef::Query, now_ms).await
             }
             ("GET" | "HEAD", ["v1", "boards", board, "players", player, "around"]) => {
                 self.around(request, board, player, now_ms).await
@@ -136,7 +141,12 @@ impl<T: Transport> Api<T> {
                 self.submit(request, board, now_ms).await
             }
             ("DELETE", ["v1", "boards", board, "players", player]) => {
-                self.remove_player(request, board, player, now_ms).await
+                self.remove_player(request, board, PlayerRef::Path(player), now_ms)
+                    .await
+            }
+            ("DELETE", ["v1", "boards", board, "players"]) => {
+                self.remove_player(request, board, PlayerRef::Query, now_ms)
+                    .await
             }
             ("DELETE", ["v1", "boards", board]) => self.reset(request, board, now_ms).await,
             (_, path) if known_path(path) => Err(ApiError::new(
@@ -209,11 +219,11 @@ impl<T: Transport> Api<T> {
         &self,
         request: &ApiRequest,
         board: &str,
-        player: &str,
+        player: PlayerRef<'_>,
         now_ms: i64,
     ) -> Handled {
         let board = self.board(board)?;
-        let player = PlayerId::try_from(player)?;
+        let player = player.resolve(request)?;
         let period = period(board, request, now_ms)?;
         let rank = podium_board::player(&self.client, board, &period, &player)
             .await
@@ -340,7 +350,7 @@ impl<T: Transport> Api<T> {
                 ));
             }
         };
-        if let Some(refusal) = self.blocked(board, &player, request, now_ms) {
+        if let Some(refusal) = self.blocked(board, &player, writer, request, now_ms) {
             return Ok(refusal);
         }
         let outcome = submit_score(
@@ -350,7 +360,7 @@ impl<T: Transport> Api<T> {
             &player,
             score,
             name.as_ref(),
-            request.client_ip,
+            request.client_address,
             now_ms,
         )
         .await
@@ -378,9 +388,9 @@ impl<T: Transport> Api<T> {
                     None => response,
                 })
             }
-            SubmitOutcome::RateLimited(result) => {
-                self.block(board, &player, request, &result, now_ms);
-                Ok(rate_limited(&result, now_ms))
+            SubmitOutcome::RateLimited(refusal) => {
+                self.block(board, &player, writer, request, refusal, now_ms);
+                Ok(rate_limited(&refusal.result, now_ms))
             }
             SubmitOutcome::NoSession => Err(ApiError::new(
                 ErrorCode::Unauthorized,
@@ -393,13 +403,14 @@ impl<T: Transport> Api<T> {
         }
     }
 
-    /// Refuses without a Redis call when this player or address was refused recently and its
-    /// window has not reset yet, with the same headers (`Retry-After`, `RateLimit-*`) as the
-    /// refusal the write script made.
+    /// Refuses without a Redis call when the script refused this writer recently, for this
+    /// player's limit or this address's, and that window has not reset yet, with the same
+    /// headers (`Retry-After`, `RateLimit-*`) as the refusal the script made.
     fn blocked(
         &self,
         board: &Board,
         player: &PlayerId,
+        writer: Writer<'_>,
         request: &ApiRequest,
         now_ms: i64,
     ) -> Option<ApiResponse> {
@@ -407,30 +418,37 @@ impl<T: Transport> Api<T> {
             .blocked
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let refusal = block_keys(board, player, request)
-            .iter()
-            .filter_map(|key| blocked.refusal(key, now_ms))
+        if blocked.is_empty() {
+            return None;
+        }
+        let writer = WriterTag::new(writer);
+        let refusal = [LimitedBy::Player, LimitedBy::Address]
+            .into_iter()
+            .filter_map(|by| block_key(board, by, player, request, &writer))
+            .filter_map(|key| blocked.refusal(&key, now_ms))
             .max_by_key(|refusal| refusal.reset)?;
         Some(rate_limited(&refusal, now_ms))
     }
 
+    /// Remembers the script's refusal under the limit that refused (the player's or the
+    /// address's) and the writer it refused, so that it is never answered to a write the script
+    /// would accept: the same player from another address after an address refusal, or a caller
+    /// the script has not authenticated.
     fn block(
         &self,
         board: &Board,
         player: &PlayerId,
+        writer: Writer<'_>,
         request: &ApiRequest,
-        result: &RateLimitResult,
+        refusal: Refusal,
         now_ms: i64,
     ) {
-        let mut blocked = self
-            .blocked
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // The script reports the most restrictive limit, not which subject it belonged to;
-        // blocking the player is always right, the address only when the player is not limited.
-        let keys = block_keys(board, player, request);
-        if let Some(key) = keys.first() {
-            blocked.block(key, result, now_ms);
+        let writer = WriterTag::new(writer);
+        if let Some(key) = block_key(board, refusal.by, player, request, &writer) {
+            self.blocked
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .block(&key, &refusal.result, now_ms);
         }
     }
 
@@ -438,11 +456,11 @@ impl<T: Transport> Api<T> {
         &self,
         request: &ApiRequest,
         board: &str,
-        player: &str,
+        player: PlayerRef<'_>,
         now_ms: i64,
     ) -> Handled {
         let board = self.board(board)?;
-        let player = PlayerId::try_from(player)?;
+        let player = player.resolve(request)?;
         caller(&self.config, &self.client, request)
             .await?
             .require_server()?;
@@ -457,6 +475,18 @@ impl<T: Transport> Api<T> {
 
     async fn reset(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
         let board = self.board(board)?;
+        // Emptying a period is never a default: a request that does not name one may be another
+        // route's URL after normalisation (`…/players/..` arrives as `DELETE /v1/boards/{board}`).
+        if request.query_param("period").is_none() {
+            let kept: Vec<&str> = board.periods().iter().map(|kind| kind.as_str()).collect();
+            return Err(ApiError::missing_parameter(
+                "period",
+                &format!(
+                    "name the period to empty (this board keeps {})",
+                    kept.join(", ")
+                ),
+            ));
+        }
         let period = period(board, request, now_ms)?;
         caller(&self.config, &self.client, request)
             .await?
@@ -475,15 +505,72 @@ impl<T: Transport> Api<T> {
     }
 }
 
-fn block_keys(board: &Board, player: &PlayerId, request: &ApiRequest) -> Vec<String> {
-    let mut keys = Vec::new();
-    if board.rate_limits().player.is_some() {
-        keys.push(format!("{}:player:{player}", board.id()));
+/// Where a player route takes its player id from.
+#[derive(Debug, Clone, Copy)]
+enum PlayerRef<'a> {
+    /// `…/players/{player}`: any id a new score could have.
+    Path(&'a str),
+    /// `…/players?id={player}`: also the ids `.` and `..` stored before they were refused, which
+    /// no path can carry (URL parsers resolve them as dot-segments).
+    Query,
+}
+
+impl PlayerRef<'_> {
+    fn resolve(self, request: &ApiRequest) -> Result<PlayerId, ApiError> {
+        match self {
+            Self::Path(player) => Ok(PlayerId::try_from(player)?),
+            Self::Query => {
+                let id = request.query_param("id").ok_or_else(|| {
+                    ApiError::missing_parameter("id", "name the player: ?id=<player id>")
+                })?;
+                Ok(PlayerId::stored(&id)?)
+            }
+        }
     }
-    if let (Some(_), Some(ip)) = (board.rate_limits().ip, request.client_ip) {
-        keys.push(format!("{}:ip:{ip}", board.id()));
+}
+
+/// Whom a cached refusal may be answered to, as part of its key: the server key (checked before
+/// the cache is asked) or one session token, by digest, that the write script accepted for the
+/// player when it refused. Any other token (unknown, ended, another player's) misses the cache
+/// and gets the script's 401 or 403, so a cached 429 never tells an unauthenticated caller that
+/// a player is throttled, nor for how long.
+struct WriterTag(String);
+
+impl WriterTag {
+    fn new(writer: Writer<'_>) -> Self {
+        Self(match writer {
+            Writer::Server => "server".to_owned(),
+            Writer::Session(token) => {
+                let digest = Sha256::digest(token.as_bytes());
+                format!("session:{}", crate::http::hex(&digest[..16]))
+            }
+        })
     }
-    keys
+}
+
+/// The block-cache key of one limit of `board`, for `writer`; `None` when the board has no such
+/// limit or the request no address.
+fn block_key(
+    board: &Board,
+    by: LimitedBy,
+    player: &PlayerId,
+    request: &ApiRequest,
+    writer: &WriterTag,
+) -> Option<String> {
+    let limits = board.rate_limits();
+    let subject = match by {
+        LimitedBy::Player => limits.player.map(|_| RateLimitSubject::Player(player))?,
+        LimitedBy::Address => limits
+            .ip
+            .and(request.client_address)
+            .map(RateLimitSubject::Address)?,
+    };
+    Some(format!(
+        "{}:{}:{}",
+        board.id(),
+        subject.key_part(),
+        writer.0
+    ))
 }
 
 fn rate_limited(result: &RateLimitResult, now_ms: i64) -> ApiResponse {
@@ -516,6 +603,7 @@ fn known_path(path: &[&str]) -> bool {
             | ["v1", "boards"]
             | ["v1", "boards", _]
             | ["v1", "boards", _, "top" | "scores"]
+            | ["v1", "boards", _, "players"]
             | ["v1", "boards", _, "players", _]
             | ["v1", "boards", _, "players", _, "around"]
             | ["v1", "sessions"]
@@ -544,8 +632,7 @@ fn number_param(
     let Some(text) = request.query_param(name) else {
         return Ok(default);
     };
-    text.parse::<u64>()
-        .ok()
+    parse_whole_number(&text)
         .filter(|value| (min..=max).contains(value))
         .ok_or_else(|| {
             invalid_parameter(name, &text, &format!("a whole number from {min} to {max}"))

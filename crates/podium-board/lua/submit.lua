@@ -8,7 +8,8 @@
 --       period count, per period: expires_at_ms (0 = never),
 --       limit count, per limit: "sw", limit, window_ms, 0 | "tb", capacity, refill_amount, interval_ms,
 --       then the writer: "server", or "session" with the session key as the last KEY.
--- Reply: {0, limit, remaining, reset}                          refused by a rate limit
+-- Reply: {0, limit, remaining, reset, refusing}                refused by a rate limit
+--                                                              (refusing: its 1-based place)
 --        {1, limit, remaining, reset, score, rank, previous_rank, improved}
 --        {2, limit, remaining, reset, total}                   a sum would leave ±(2^53−1)
 --        {3}                                                   no such session
@@ -112,22 +113,20 @@ for i = 1, limit_count do
 end
 
 -- RateLimitResult::most_restrictive over all limits, in order.
-local chosen
-for _, l in ipairs(limits) do
-  if not chosen then
-    chosen = l
-  elseif chosen.success and not l.success then
-    chosen = l
-  elseif not chosen.success and not l.success and l.reset > chosen.reset then
-    chosen = l
-  elseif chosen.success and l.success and l.remaining < chosen.remaining then
-    chosen = l
+-- Its place goes with a refusal, so the caller can tell whose limit it was.
+local chosen, chosen_at
+for i, l in ipairs(limits) do
+  if not chosen
+    or (chosen.success and not l.success)
+    or (not chosen.success and not l.success and l.reset > chosen.reset)
+    or (chosen.success and l.success and l.remaining < chosen.remaining) then
+    chosen, chosen_at = l, i
   end
 end
 local head = { 0, 0, 0 }
 if chosen then head = { chosen.limit, chosen.remaining, chosen.reset } end
 if chosen and not chosen.success then
-  return { 0, head[1], head[2], head[3] }
+  return { 0, head[1], head[2], head[3], chosen_at }
 end
 
 -- The policy, decided for every period before anything is written.

@@ -29,4 +29,7 @@ pub use moderation::{remove_player, reset_period, retained_periods};
 pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
 pub use script::{player_script, range_script, remove_script, submit_script};
 pub use session::{Session, create_session, end_session, session_player};
-pub use submit::{SubmitCall, SubmitOutcome, Submitted, Writer, decode_submit_reply, submit_score};
+pub use submit::{
+    LimitedBy, Refusal, SubmitCall, SubmitOutcome, Submitted, Writer, decode_submit_reply,
+    submit_score,
+};

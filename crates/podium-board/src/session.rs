@@ -60,7 +60,7 @@ pub async fn session_player<T: Transport>(
     let value: serde_json::Value = serde_json::from_str(&stored).map_err(|_| corrupt())?;
     let player = value["player"]
         .as_str()
-        .and_then(|player| PlayerId::try_from(player).ok())
+        .and_then(|player| PlayerId::stored(player).ok())
         .ok_or_else(corrupt)?;
     let name = match &value["name"] {
         serde_json::Value::Null => None,

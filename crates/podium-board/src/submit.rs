@@ -1,11 +1,9 @@
 //! The score write: one `EVALSHA` of [`submit_script`](crate::submit_script), so a write is one
 //! round trip and never half-applied.
 
-use std::net::IpAddr;
-
 use podium_core::{
-    Algorithm, Board, DisplayName, PlayerId, RateLimit, RateLimitResult, RateLimitSubject, Score,
-    keys,
+    Algorithm, Board, ClientAddress, DisplayName, PlayerId, RateLimit, RateLimitResult,
+    RateLimitSubject, Score, keys,
 };
 use podium_redis::{Client, Transport, Value};
 
@@ -18,11 +16,27 @@ use crate::script::submit_script;
 pub enum SubmitOutcome {
     Accepted(Submitted),
     /// A rate limit refused the write; nothing was written and no quota was spent.
-    RateLimited(RateLimitResult),
+    RateLimited(Refusal),
     /// The session token is unknown, expired or ended; nothing was written.
     NoSession,
     /// The session belongs to another player; nothing was written.
     OtherPlayer,
+}
+
+/// A rate limit's refusal: the limit that refused (the most restrictive, when several did) and
+/// whose it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub result: RateLimitResult,
+    pub by: LimitedBy,
+}
+
+/// Whose rate limit refused a write. A refusal of the player's limit holds wherever the player
+/// writes from; one of the address's limit holds for every write from that address only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LimitedBy {
+    Player,
+    Address,
 }
 
 /// An accepted write, as seen in the board's default (first) period.
@@ -52,8 +66,8 @@ pub enum Writer<'a> {
 }
 
 /// Applies `score` for `player` to every period the board keeps, after the writer's session
-/// check, the per-player and (with `ip`) per-address rate limits. `now_ms` picks the periods,
-/// their expiry and the rate limit windows.
+/// check, the per-player and (with `address`) per-address rate limits. `now_ms` picks the
+/// periods, their expiry and the rate limit windows.
 #[allow(clippy::too_many_arguments)]
 pub async fn submit_score<T: Transport>(
     client: &Client<T>,
@@ -62,14 +76,14 @@ pub async fn submit_score<T: Transport>(
     player: &PlayerId,
     score: Score,
     name: Option<&DisplayName>,
-    ip: Option<IpAddr>,
+    address: Option<ClientAddress>,
     now_ms: i64,
 ) -> Result<SubmitOutcome, BoardError> {
-    let SubmitCall { keys, args } =
-        SubmitCall::new(board, writer, player, score, name, ip, now_ms)?;
+    let SubmitCall { keys, args, limits } =
+        SubmitCall::new(board, writer, player, score, name, address, now_ms)?;
     // Moved, not borrowed: each `String` becomes its argument's bytes without a copy.
     let reply: Value = client.evalsha_or_eval(submit_script(), keys, args).await?;
-    decode_submit_reply(reply)
+    decode_submit_reply(reply, &limits)
 }
 
 /// The keys and arguments of one run of [`submit_script`](crate::submit_script), built exactly as
@@ -80,6 +94,9 @@ pub async fn submit_score<T: Transport>(
 pub struct SubmitCall {
     pub keys: Vec<String>,
     pub args: Vec<String>,
+    /// Whose each limit sent is, in the order sent: what [`decode_submit_reply`] needs to say
+    /// whose limit refused.
+    pub limits: Vec<LimitedBy>,
 }
 
 impl SubmitCall {
@@ -91,7 +108,7 @@ impl SubmitCall {
         player: &PlayerId,
         score: Score,
         name: Option<&DisplayName>,
-        ip: Option<IpAddr>,
+        address: Option<ClientAddress>,
         now_ms: i64,
     ) -> Result<Self, BoardError> {
         board.bounds().check(score)?;
@@ -117,17 +134,21 @@ impl SubmitCall {
         let subjects = [
             limits
                 .player
-                .map(|limit| (limit, RateLimitSubject::Player(player))),
-            limits
-                .ip
-                .zip(ip)
-                .map(|(limit, ip)| (limit, RateLimitSubject::Ip(ip))),
+                .map(|limit| (limit, RateLimitSubject::Player(player), LimitedBy::Player)),
+            limits.ip.zip(address).map(|(limit, address)| {
+                (
+                    limit,
+                    RateLimitSubject::Address(address),
+                    LimitedBy::Address,
+                )
+            }),
         ];
         let subjects: Vec<_> = subjects.into_iter().flatten().collect();
         args.push(subjects.len().to_string());
-        for (limit, subject) in &subjects {
+        for (limit, subject, _) in &subjects {
             push_limit(board, limit, subject, now_ms, &mut keys, &mut args);
         }
+        let limits = subjects.iter().map(|&(_, _, by)| by).collect();
         match writer {
             Writer::Server => args.push("server".to_owned()),
             Writer::Session(token) => {
@@ -135,7 +156,7 @@ impl SubmitCall {
                 args.push("session".to_owned());
             }
         }
-        Ok(Self { keys, args })
+        Ok(Self { keys, args, limits })
     }
 }
 
@@ -180,8 +201,12 @@ fn push_limit(
     }
 }
 
-/// What [`submit_script`](crate::submit_script) answered, as [`submit_score`] returns it.
-pub fn decode_submit_reply(reply: Value) -> Result<SubmitOutcome, BoardError> {
+/// What [`submit_script`](crate::submit_script) answered, as [`submit_score`] returns it;
+/// `limits` are the [`SubmitCall::limits`] of the call.
+pub fn decode_submit_reply(
+    reply: Value,
+    limits: &[LimitedBy],
+) -> Result<SubmitOutcome, BoardError> {
     let what = "the submit script";
     let mut reply = Reply::new(what, reply)?;
     let status = reply.int()?;
@@ -205,9 +230,16 @@ pub fn decode_submit_reply(reply: Value) -> Result<SubmitOutcome, BoardError> {
         })
         .transpose()?;
     match status {
-        0 => rate_limit
-            .map(SubmitOutcome::RateLimited)
-            .ok_or_else(|| unexpected(what, "a refusal without a limit".into())),
+        0 => {
+            let result =
+                rate_limit.ok_or_else(|| unexpected(what, "a refusal without a limit".into()))?;
+            let place = reply.int()?;
+            let by = usize::try_from(place)
+                .ok()
+                .and_then(|place| limits.get(place.checked_sub(1)?))
+                .ok_or_else(|| unexpected(what, format!("a refusal by limit {place}")))?;
+            Ok(SubmitOutcome::RateLimited(Refusal { result, by: *by }))
+        }
         1 => {
             let score = reply.int()?;
             let rank = reply.count()? + 1;

@@ -6,13 +6,14 @@ use std::net::IpAddr;
 
 use futures::future::join_all;
 use podium_board::{
-    BoardError, Entry, Page, SubmitOutcome, Submitted, Writer, around, create_session, end_session,
-    player, player_script, range_script, remove_player, remove_script, reset_period,
+    BoardError, Entry, LimitedBy, Page, SubmitOutcome, Submitted, Writer, around, create_session,
+    end_session, player, player_script, range_script, remove_player, remove_script, reset_period,
     session_player, submit_score, submit_script, top,
 };
 use podium_core::{
-    Board, Boards, DisplayName, ErrorCode, MAX_SAFE_INTEGER, Period, PeriodKind, PlayerId,
-    RateLimitResult, Score, SlidingWindow, SlidingWindowState, TokenBucket, TokenBucketState, keys,
+    Board, Boards, ClientAddress, DisplayName, ErrorCode, MAX_SAFE_INTEGER, Period, PeriodKind,
+    PlayerId, RateLimitResult, Score, SlidingWindow, SlidingWindowState, TokenBucket,
+    TokenBucketState, keys,
 };
 use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway};
@@ -491,7 +492,7 @@ async fn rate_limits_are_exact_under_concurrency_with_both_algorithms() {
         let refusals: Vec<&RateLimitResult> = outcomes
             .iter()
             .filter_map(|outcome| match outcome {
-                SubmitOutcome::RateLimited(result) => Some(result),
+                SubmitOutcome::RateLimited(refusal) => Some(&refusal.result),
                 _ => None,
             })
             .collect();
@@ -585,7 +586,7 @@ async fn a_lowered_bucket_capacity_clamps_the_stored_tokens() {
 fn rate_result(outcome: SubmitOutcome) -> RateLimitResult {
     match outcome {
         SubmitOutcome::Accepted(submitted) => submitted.rate_limit.unwrap(),
-        SubmitOutcome::RateLimited(result) => result,
+        SubmitOutcome::RateLimited(refusal) => refusal.result,
         other => panic!("not a rate-limit outcome: {other:?}"),
     }
 }
@@ -609,7 +610,7 @@ async fn the_ip_limit_applies_across_players_and_refusals_write_nothing() {
                 &id(who),
                 sc(1),
                 None,
-                Some(ip),
+                Some(ip.into()),
                 T0,
             )
             .await
@@ -627,7 +628,12 @@ async fn the_ip_limit_applies_across_players_and_refusals_write_nothing() {
     let SubmitOutcome::RateLimited(result) = refused else {
         panic!("{refused:?}")
     };
-    assert_eq!((result.limit, result.remaining), (2, 0));
+    assert_eq!((result.result.limit, result.result.remaining), (2, 0));
+    assert_eq!(
+        result.by,
+        LimitedBy::Address,
+        "the address's limit refused, not c's"
+    );
     assert!(matches!(
         write("c", other).await,
         SubmitOutcome::Accepted(_)
@@ -652,7 +658,7 @@ async fn a_write_and_each_read_cost_one_round_trip() {
             "rate_limits": {"player": {"limit": 10, "window_seconds": 10},
                             "ip": {"limit": 10, "window_seconds": 10, "algorithm": "token_bucket"}}}"#,
     );
-    let ip = Some("203.0.113.9".parse().unwrap());
+    let ip = Some(ClientAddress::Ip("203.0.113.9".parse().unwrap()));
     let name = DisplayName::try_from("Alice").unwrap();
     let period = current(&global, T0);
     // The first calls load the scripts (EVALSHA, then EVAL on NOSCRIPT).

@@ -50,6 +50,7 @@ error_codes! {
     InvalidName => "invalid_name", 400;
     UnknownField => "unknown_field", 400;
     InvalidParameter => "invalid_parameter", 400;
+    MissingParameter => "missing_parameter", 400;
     UnsupportedMediaType => "unsupported_media_type", 415;
     BodyTooLarge => "body_too_large", 413;
     UnknownBoard => "unknown_board", 404;
@@ -143,6 +144,15 @@ impl ApiError {
         Self::new(
             ErrorCode::PlayerNotFound,
             format!("player {player:?} has no score in this period"),
+        )
+    }
+
+    /// A query parameter the route will not guess: what a destructive route destroys, or the
+    /// player of a query-form route.
+    pub fn missing_parameter(name: &str, hint: &str) -> Self {
+        Self::new(
+            ErrorCode::MissingParameter,
+            format!("?{name}= is required here: {hint}"),
         )
     }
 
@@ -244,6 +254,7 @@ mod tests {
             ("invalid_name", 400),
             ("unknown_field", 400),
             ("invalid_parameter", 400),
+            ("missing_parameter", 400),
             ("unsupported_media_type", 415),
             ("body_too_large", 413),
             ("unknown_board", 404),

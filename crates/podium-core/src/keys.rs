@@ -101,6 +101,7 @@ pub fn session(board: &BoardId, token: &str) -> String {
 mod tests {
     use super::*;
     use crate::period::PeriodKind;
+    use crate::ratelimit::ClientAddress;
     use crate::validate::PlayerId;
     use jiff::civil::date;
     use jiff::tz::TimeZone;
@@ -155,7 +156,7 @@ mod tests {
         let global = board("global");
         let alice = PlayerId::try_from("alice").unwrap();
         let player = RateLimitSubject::Player(&alice);
-        let ip = RateLimitSubject::Ip("203.0.113.7".parse().unwrap());
+        let ip = RateLimitSubject::Address(ClientAddress::Ip("203.0.113.7".parse().unwrap()));
         assert_eq!(
             sliding_window(&global, &player, 10_000, 179_500_000),
             "{podium:global}:rl:sw:10000:player:alice:179500000"
@@ -197,7 +198,7 @@ mod tests {
             sliding_window(&global, &subject, 1_000, 5),
             token_bucket(
                 &global,
-                &RateLimitSubject::Ip("2001:db8::1".parse().unwrap()),
+                &RateLimitSubject::Address(ClientAddress::Ip("2001:db8::1".parse().unwrap())),
             ),
             session(&global, "token"),
         ];

@@ -43,13 +43,13 @@ pub use fresh::{FreshCache, MAX_FRESH_PAGES};
 pub use jiff::tz::TimeZone;
 pub use period::{ALL_TIME_ID, Period, PeriodError, PeriodKind};
 pub use ratelimit::{
-    Algorithm, BlockCache, MAX_BLOCKED_IDENTIFIERS, MAX_LIMIT, MAX_WINDOW_SECONDS, RateLimit,
-    RateLimitConfigError, RateLimitResult, RateLimitSubject, SlidingWindow, SlidingWindowDecision,
-    SlidingWindowState, TokenBucket, TokenBucketDecision, TokenBucketState,
+    Algorithm, BlockCache, ClientAddress, MAX_BLOCKED_IDENTIFIERS, MAX_LIMIT, MAX_WINDOW_SECONDS,
+    RateLimit, RateLimitConfigError, RateLimitResult, RateLimitSubject, SlidingWindow,
+    SlidingWindowDecision, SlidingWindowState, TokenBucket, TokenBucketDecision, TokenBucketState,
 };
 pub use secret::{Secret, bearer_token};
 pub use validate::{
     BoardId, BoardIdError, BoundsError, DisplayName, IdError, MAX_BOARD_ID_BYTES,
     MAX_DISPLAY_NAME_CHARS, MAX_PLAYER_ID_BYTES, MAX_SAFE_INTEGER, MIN_SAFE_INTEGER, NameError,
-    PlayerId, PlayerIdError, Score, ScoreBounds, ScoreError,
+    PlayerId, PlayerIdError, Score, ScoreBounds, ScoreError, parse_whole_number,
 };

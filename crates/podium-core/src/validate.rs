@@ -31,6 +31,8 @@ pub enum IdError {
     TooLong { len: usize, max: usize },
     #[error("may only contain A-Z, a-z, 0-9, '_', '.', ':' and '-', found {found:?} at byte {at}")]
     InvalidChar { found: char, at: usize },
+    #[error("must not be {0:?}: URLs resolve it as a path step, so no route could name it")]
+    DotSegment(&'static str),
 }
 
 /// A refused player id.
@@ -44,7 +46,21 @@ pub struct PlayerIdError(pub IdError);
 pub struct BoardIdError(pub IdError);
 
 /// The charset keeps ids safe inside Redis keys (no `{`/`}` to break a hash tag), URLs and logs.
+/// `.` and `..` are refused as well: every URL parser (workerd's, browsers', and `%2E%2E`
+/// spelled out too) resolves them as dot-segments, so `DELETE …/players/..` would arrive as a
+/// request for the board itself. No other id in the charset is changed by URL normalisation.
 fn check_id(id: &str, max: usize) -> Result<(), IdError> {
+    check_stored_id(id, max)?;
+    match id {
+        "." => Err(IdError::DotSegment(".")),
+        ".." => Err(IdError::DotSegment("..")),
+        _ => Ok(()),
+    }
+}
+
+/// [`check_id`] without the dot-segment rule, which came later: ids already stored as `.` or
+/// `..` stay readable and removable through routes that carry the id in the query.
+fn check_stored_id(id: &str, max: usize) -> Result<(), IdError> {
     if id.is_empty() {
         return Err(IdError::Empty);
     }
@@ -120,6 +136,16 @@ string_newtype!(PlayerId, PlayerIdError, |id| {
     Ok(id)
 });
 
+impl PlayerId {
+    /// A player id as it may already be stored: like [`PlayerId::try_from`], but `.` and `..`
+    /// (accepted before they were refused) are allowed, so that such players can still be read
+    /// and removed. For lookups only; new scores and sessions go through `try_from`.
+    pub fn stored(id: &str) -> Result<Self, PlayerIdError> {
+        check_stored_id(id, MAX_PLAYER_ID_BYTES).map_err(PlayerIdError)?;
+        Ok(Self(id.to_owned()))
+    }
+}
+
 /// A board id: like a [`PlayerId`], at most [`MAX_BOARD_ID_BYTES`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -143,12 +169,24 @@ pub enum NameError {
         "must not contain bidirectional overrides, which reorder the text around it, found U+{code:04X} at character {at}"
     )]
     BidiOverride { code: u32, at: usize },
+    #[error("must not contain line or paragraph separators, found U+{code:04X} at character {at}")]
+    Separator { code: u32, at: usize },
+    #[error("must show at least one visible character, not only zero-width or invisible ones")]
+    Invisible,
 }
 
 /// Embeddings, overrides and isolates (U+202A–202E, U+2066–2069) can make a name display
 /// reversed or bleed into the rest of a leaderboard row.
 fn is_bidi_override(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Zero-width spaces, joiners, fillers and combining marks have no width: a name of only those
+/// looks empty on a board, or impersonates a blank row. The Hangul choseong filler is the one
+/// default-ignorable code point that `unicode-width` gives a width (it composes with jamo), and
+/// shows nothing on its own.
+fn is_visible(c: char) -> bool {
+    c != '\u{115F}' && unicode_width::UnicodeWidthChar::width(c).is_some_and(|width| width > 0)
 }
 
 /// Trims `text` and checks it as a short human-readable label of at most `max` characters.
@@ -164,6 +202,14 @@ pub(crate) fn check_label(text: &str, max: usize) -> Result<&str, NameError> {
         if is_bidi_override(c) {
             return Err(NameError::BidiOverride { code: c.into(), at });
         }
+        // U+2028 and U+2029 (Zl, Zp) break lines like a newline, and JavaScript before ES2019
+        // read them as line ends even inside string literals.
+        if matches!(c, '\u{2028}' | '\u{2029}') {
+            return Err(NameError::Separator { code: c.into(), at });
+        }
+    }
+    if !trimmed.chars().any(is_visible) {
+        return Err(NameError::Invisible);
     }
     let chars = trimmed.chars().count();
     if chars > max {
@@ -337,6 +383,18 @@ fn is_non_finite_text(text: &str) -> bool {
     ["nan", "infinity", "inf"]
         .iter()
         .any(|spelling| unsigned.eq_ignore_ascii_case(spelling))
+}
+
+/// A non-negative whole number written as JSON writes it (`0|[1-9][0-9]*`): the grammar of the
+/// bodies, used for query parameters too, so `+5`, `05`, `5.0` and `1e2` are refused in both.
+pub fn parse_whole_number(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    let json_integer = match bytes {
+        [b'0'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    json_integer.then(|| text.parse().ok()).flatten()
 }
 
 /// True when `text` follows the JSON number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
@@ -527,9 +585,107 @@ mod tests {
                 "{name:?}"
             );
         }
-        // Marks and joiners just outside the ranges are ordinary text.
-        assert!(DisplayName::try_from("a\u{2029}b").is_ok());
+        // Marks just outside the ranges are ordinary text.
+        assert!(DisplayName::try_from("a\u{202F}b").is_ok());
         assert!(DisplayName::try_from("a\u{206A}b").is_ok());
+    }
+
+    #[test]
+    fn display_names_refuse_separators_and_names_with_nothing_visible() {
+        assert_eq!(
+            DisplayName::try_from("a\u{2028}b"),
+            Err(NameError::Separator {
+                code: 0x2028,
+                at: 1
+            })
+        );
+        assert_eq!(
+            DisplayName::try_from("x\u{2029}y"),
+            Err(NameError::Separator {
+                code: 0x2029,
+                at: 1
+            })
+        );
+        // At either end they are white space, trimmed like any other.
+        assert_eq!(
+            DisplayName::try_from("\u{2029}x").map(String::from),
+            Ok("x".to_owned())
+        );
+        for name in [
+            "\u{200B}",
+            "\u{200B}\u{200B}\u{200B}",
+            "\u{200C}\u{200D}",
+            "\u{2060}",
+            "\u{FEFF}",
+            "\u{00AD}",
+            "\u{3164}",
+            "\u{115F}\u{1160}",
+            "\u{0301}",
+            "\u{FE0F}",
+            " \u{200B} ",
+        ] {
+            assert_eq!(
+                DisplayName::try_from(name),
+                Err(NameError::Invisible),
+                "{name:?}"
+            );
+        }
+        // Invisible characters beside visible ones are text: joiners inside emoji, for one.
+        for name in ["a\u{200B}b", "👩\u{200D}🚀", "e\u{0301}", "❤\u{FE0F}"] {
+            assert!(DisplayName::try_from(name).is_ok(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_follow_the_json_grammar() {
+        for (text, value) in [
+            ("0", 0),
+            ("5", 5),
+            ("100", 100),
+            ("18446744073709551615", u64::MAX),
+        ] {
+            assert_eq!(parse_whole_number(text), Some(value), "{text:?}");
+        }
+        for text in [
+            "",
+            "+5",
+            "-0",
+            "-1",
+            "05",
+            "00",
+            "5.0",
+            "1e2",
+            " 5",
+            "5 ",
+            "0x10",
+            "18446744073709551616",
+        ] {
+            assert_eq!(parse_whole_number(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ids_are_never_dot_segments() {
+        for id in [".", ".."] {
+            assert_eq!(
+                PlayerId::try_from(id),
+                Err(PlayerIdError(IdError::DotSegment(if id == "." {
+                    "."
+                } else {
+                    ".."
+                })))
+            );
+            assert!(BoardId::try_from(id).is_err(), "{id:?}");
+            // Stored before the rule: still readable and removable by id.
+            assert_eq!(PlayerId::stored(id).map(String::from), Ok(id.to_owned()));
+        }
+        for id in ["...", ".a", "a.", "a..b", "..a", "._"] {
+            assert!(PlayerId::try_from(id).is_ok(), "{id:?}");
+            assert!(BoardId::try_from(id).is_ok(), "{id:?}");
+        }
+        for id in ["", "a b", "/"] {
+            assert!(PlayerId::stored(id).is_err(), "{id:?}");
+        }
     }
 
     #[test]

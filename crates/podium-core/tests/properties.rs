@@ -47,11 +47,13 @@ fn order() -> impl Strategy<Value = Order> {
 
 fn player_id() -> impl Strategy<Value = PlayerId> {
     "[A-Za-z0-9_.:-]{1,64}"
+        .prop_filter("not a dot-segment", |id| id != "." && id != "..")
         .prop_map(|id| PlayerId::try_from(id).expect("generated from the charset"))
 }
 
 fn board_id() -> impl Strategy<Value = BoardId> {
     "[A-Za-z0-9_.:-]{1,32}"
+        .prop_filter("not a dot-segment", |id| id != "." && id != "..")
         .prop_map(|id| BoardId::try_from(id).expect("generated from the charset"))
 }
 
@@ -119,10 +121,23 @@ fn period() -> impl Strategy<Value = Period> {
 
 fn id_is_valid(text: &str, max_bytes: usize) -> bool {
     !text.is_empty()
+        && text != "."
+        && text != ".."
         && text.len() <= max_bytes
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+}
+
+/// U+2028 and U+2029, the only characters of Unicode's Zl and Zp.
+fn is_line_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// The documented rule for names: at least one character has a display width (the Hangul
+/// choseong filler, which has one, shows nothing).
+fn shows(c: char) -> bool {
+    c != '\u{115F}' && unicode_width::UnicodeWidthChar::width(c).is_some_and(|width| width > 0)
 }
 
 /// Embeddings, overrides and isolates: U+202A–202E and U+2066–2069.
@@ -193,6 +208,8 @@ proptest! {
             prop_assert!((1..=MAX_DISPLAY_NAME_CHARS).contains(&chars), "{} chars", chars);
             prop_assert!(!name.chars().any(char::is_control));
             prop_assert!(!name.chars().any(is_bidi_override));
+            prop_assert!(!name.chars().any(is_line_separator));
+            prop_assert!(name.chars().any(shows), "nothing visible in {:?}", name);
             // Validating an accepted name again changes nothing.
             let again = DisplayName::try_from(name).expect("still valid");
             prop_assert_eq!(again.as_str(), name);
@@ -201,7 +218,8 @@ proptest! {
             prop_assert!(
                 trimmed.is_empty()
                     || trimmed.chars().count() > MAX_DISPLAY_NAME_CHARS
-                    || trimmed.chars().any(|c| c.is_control() || is_bidi_override(c)),
+                    || trimmed.chars().any(|c| c.is_control() || is_bidi_override(c) || is_line_separator(c))
+                    || !trimmed.chars().any(shows),
                 "refused for no documented reason: {:?}", text
             );
         }
@@ -356,7 +374,7 @@ fn all_keys(
     token: &str,
 ) -> Vec<String> {
     let by_player = RateLimitSubject::Player(player);
-    let by_ip = RateLimitSubject::Ip(ip);
+    let by_ip = RateLimitSubject::Address(ip.into());
     vec![
         keys::scores(board, period),
         keys::members(board, period),
@@ -414,8 +432,8 @@ proptest! {
         let same_period = same_board && a.1 == b.1;
         let subject_a = RateLimitSubject::Player(&a.2).key_part();
         let subject_b = RateLimitSubject::Player(&b.2).key_part();
-        let ip_a = RateLimitSubject::Ip(a.3).key_part();
-        let ip_b = RateLimitSubject::Ip(b.3).key_part();
+        let ip_a = RateLimitSubject::Address(a.3.into()).key_part();
+        let ip_b = RateLimitSubject::Address(b.3.into()).key_part();
         let depends_equal = [
             same_period,
             same_period,

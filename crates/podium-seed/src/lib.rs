@@ -190,7 +190,7 @@ pub async fn seed<T: Transport>(
         let reply = client
             .evalsha_or_eval(submit_script(), &call.keys, &call.args)
             .await?;
-        tally.add(&player, decode_submit_reply(reply)?)?;
+        tally.add(&player, decode_submit_reply(reply, &call.limits)?)?;
         progress(1);
     }
     let ranges = (1..plan.players)
@@ -273,7 +273,7 @@ async fn write_batch<T: Transport>(
             }
             Err(error) => return Err(podium_redis::Error::Server(error).into()),
         };
-        tally.add(player, decode_submit_reply(reply)?)?;
+        tally.add(player, decode_submit_reply(reply, &call.limits)?)?;
     }
     Ok(tally)
 }
