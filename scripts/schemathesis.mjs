@@ -37,7 +37,7 @@ const BOARDS = [
 ];
 
 const server = await startRedisServer({ kind: process.env.PODIUM_TEST_SERVER ?? "valkey" });
-const gateway = await startGateway({ redisUrl: server.url });
+const gateway = await startGateway({ redisUrl: server.gatewayUrl });
 const serverKey = `server_${randomBytes(16).toString("hex")}`;
 const mf = await startWorker(
   {

@@ -237,7 +237,7 @@ async function main() {
   // Someone may have taken the port during the build.
   await ensurePortFree(gatewayPort, "gateway", "PODIUM_GATEWAY_PORT");
   const gateway = await startGateway({
-    redisUrl: valkey.url,
+    redisUrl: valkey.gatewayUrl,
     token,
     readOnlyToken,
     port: gatewayPort,

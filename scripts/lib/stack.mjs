@@ -16,6 +16,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
@@ -304,9 +305,35 @@ async function serverPid(port) {
   }
 }
 
+/** The Redis user a gateway started by {@link startGateway} connects as. */
+export const GATEWAY_USER = "podium-gateway";
+
+let aclRules;
+/**
+ * The ACL rules of the gateway's policy, as the built gateway prints them
+ * (`podium-gateway --print-acl-rules`: never copied by hand), from the newest of the debug and
+ * release binaries (or $PODIUM_GATEWAY_BIN); undefined when none is built or it is too old to
+ * print them.
+ */
+export function gatewayAclRules() {
+  if (aclRules !== undefined) return aclRules || undefined;
+  const built = [gatewayBinaryPath(), gatewayBinaryPath({ release: true })]
+    .filter((bin) => existsSync(bin))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const printed = built.length ? spawnSync(built[0], ["--print-acl-rules"], { encoding: "utf8", env: {} }) : undefined;
+  aclRules = printed?.status === 0 ? printed.stdout.trim() : "";
+  return aclRules || undefined;
+}
+
 async function launchServer({ kind, port, args }) {
   const bin = serverBinary(kind);
   const dir = await mkdtemp(path.join(os.tmpdir(), `podium-${kind}-`));
+  // The gateway's user, declared on the command line so that it survives a restart as AOF data
+  // does. Its password is fresh for each throw-away server, and `ps` shows it: these servers
+  // listen on 127.0.0.1 only and live as long as a test run or `npm start`.
+  const rules = gatewayAclRules();
+  const gatewayPassword = rules ? randomBytes(16).toString("hex") : undefined;
+  const gatewayUser = rules ? ["--user", GATEWAY_USER, ...rules.split(" "), `>${gatewayPassword}`] : [];
   const argv = [
     "--port", String(port),
     "--bind", "127.0.0.1",
@@ -315,6 +342,7 @@ async function launchServer({ kind, port, args }) {
     "--daemonize", "no",
     "--logfile", "",
     "--dir", dir,
+    ...gatewayUser,
     ...args,
   ];
   let child;
@@ -385,6 +413,12 @@ async function launchServer({ kind, port, args }) {
     kind,
     port,
     url: `redis://127.0.0.1:${port}`,
+    /**
+     * The URL a gateway should connect with: as {@link GATEWAY_USER}, whose ACL rules deny
+     * scripts what the gateway refuses as commands. Undefined when no gateway is built yet.
+     * Gateways started with --allow-dangerous-commands use `url`, the default user.
+     */
+    gatewayUrl: rules ? `redis://${GATEWAY_USER}:${gatewayPassword}@127.0.0.1:${port}` : undefined,
     get pid() {
       return child.pid;
     },
@@ -550,12 +584,12 @@ export async function startGateway({
   extraArgs = [],
   env = {},
 } = {}) {
-  if (!redisUrl) throw new Error("startGateway: redisUrl is required");
+  if (!redisUrl) throw new Error("startGateway: redisUrl is required (a server's gatewayUrl is undefined until the gateway is built)");
   const bin = gatewayBinaryPath({ release });
   if (!existsSync(bin)) {
     throw new Error(`${bin} not found: build it first (cargo build -p podium-gateway${release ? " --release" : ""})`);
   }
-  const argv = ["--listen", `127.0.0.1:${port}`, "--redis-url", redisUrl, ...extraArgs];
+  const argv = ["--listen", `127.0.0.1:${port}`, ...extraArgs];
 
   const childEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -563,6 +597,8 @@ export async function startGateway({
   }
   // Tokens go through the environment, never the command line (which `ps` shows to everyone).
   childEnv.PODIUM_GATEWAY_TOKEN = token;
+  // So does the Redis URL, which may carry the gateway user's password.
+  childEnv.PODIUM_REDIS_URL = redisUrl;
   if (readOnlyToken !== undefined) childEnv.PODIUM_GATEWAY_READONLY_TOKEN = readOnlyToken;
   Object.assign(childEnv, env);
 

@@ -470,7 +470,20 @@ export function gatewayCases(c) {
   add("reply not UTF-8: unknown subcommand", { method: "GET", path: `/object/%ff/${c.str}`, headers: auth }, 400, notUtf8);
   add("reply not UTF-8: a script's error", post("/", JSON.stringify(["EVAL", "return redis.error_reply(string.char(255))", "0"])), 400, notUtf8);
   add("reply not UTF-8: a script's status", post("/", JSON.stringify(["EVAL", "return {ok = string.char(255)}", "0"])), 400, notUtf8);
-  add("reply not UTF-8: a read-only script's error, read-only token", post("/", JSON.stringify(["EVAL_RO", "return redis.error_reply(string.char(255))", "0"]), { authorization: `Bearer ${c.readOnlyToken}` }), 400, notUtf8);
+  add("reply not UTF-8: a read-only script's error", post("/", JSON.stringify(["EVAL_RO", "return redis.error_reply(string.char(255))", "0"])), 400, notUtf8);
+
+  // Scripts with the full token run with the rights of the gateway's Redis user, whose ACL
+  // rules (`podium-gateway --print-acl-rules`) deny what the gateway refuses as a command: the
+  // script fails with the server's own ERR text and nothing changes.
+  for (const [name, script] of [
+    ["FLUSHDB", "return redis.call('FLUSHDB')"],
+    ["FLUSHALL", "return redis.call('FLUSHALL')"],
+    ["SWAPDB", "return redis.call('SWAPDB', 0, 1)"],
+    ["KEYS", "return redis.call('KEYS', '*')"],
+    ["SELECT, then a write", `redis.call('SELECT', 1) return redis.call('SET', '${c.str}', 'x')`],
+  ]) {
+    add(`script: ${name} inside EVAL`, post("/", JSON.stringify(["EVAL", script, "0"])), 400, "ERR");
+  }
 
   // Commands the gateway refuses before Redis sees them.
   for (const command of [
@@ -572,6 +585,33 @@ export function gatewayCases(c) {
   add("read-only token: write through ?_token=", { method: "GET", path: `/set/${c.str}/${v()}?_token=${c.readOnlyToken}` }, 400, "NOPERM");
   add("read-only token: KEYS", post("/", '["KEYS","*"]', ro), 400, "ERR");
   add("read-only token: SCAN", post("/", '["SCAN","0"]', ro), 400, "NOPERM");
+  // No script at all for the read-only token: a read-only script could still scan the keyspace
+  // or loop forever.
+  for (const command of [
+    ["EVAL_RO", "return redis.call('KEYS', '*')", "0"],
+    ["EVAL_RO", "return redis.call('SCAN', '0')", "0"],
+    ["EVAL_RO", "while true do end", "0"],
+    ["EVALSHA_RO", "0".repeat(40), "0"],
+    ["FCALL_RO", "f", "0"],
+  ]) {
+    add(`read-only token: ${command[0]} ${command[1].slice(0, 30)}`, post("/", JSON.stringify(command), ro), 400, "NOPERM");
+  }
+  add("read-only token: EVAL_RO in a transaction", post("/multi-exec", JSON.stringify([["EVAL_RO", "return redis.call('KEYS', '*')", "0"]]), ro), 400, "NOPERM");
+
+  // HEAD is safe: a request that may write is refused before it reaches Redis. Sent raw, since
+  // fetch sends no body with HEAD; a HEAD answer has no body, so only the status is checked.
+  for (const [name, request] of [
+    ["a write in the path form", { path: `/set/${c.str}/${v()}` }],
+    ["INCR in the path form", { path: `/incr/${c.counter}` }],
+    ["path + query", { path: `/set/${c.str}?EX=100`, body: v() }],
+    ["a write in the body form", { path: "/", body: JSON.stringify(["SET", c.str, v()]) }],
+    ["a script", { path: "/", body: JSON.stringify(["EVAL", `return redis.call('SET', '${c.str}', 'x')`, "0"]) }],
+    ["a pipeline with a write", { path: "/pipeline", body: JSON.stringify([["GET", c.str], ["SET", c.str, v()]]) }],
+    ["a transaction with a write", { path: "/multi-exec", body: JSON.stringify([["SET", c.str, v()]]) }],
+  ]) {
+    const head = rawRequest("HEAD", request.path, [`Authorization: Bearer ${c.token}`], request.body ?? "");
+    cases.push({ name: `method: HEAD with ${name}`, method: "HEAD", raw: head, expect: { status: 405, code: "ERR method not allowed" } });
+  }
 
   // Methods.
   for (const [method, path] of [["DELETE", "/"], ["PATCH", "/"], ["DELETE", "/pipeline"], ["PATCH", "/multi-exec"], ["DELETE", `/del/${c.str}`], ["FOO", "/"]]) {

@@ -30,7 +30,9 @@ export function useStack({ extraArgs = [] } = {}) {
     const readOnlyToken = `ro_${randomBytes(12).toString("hex")}`;
     let gateway;
     try {
-      gateway = await startGateway({ redisUrl: server.url, token, readOnlyToken, release: RELEASE, extraArgs });
+      // As the ACL user of the gateway's policy, unless the suite opts into dangerous commands.
+      const redisUrl = extraArgs.includes("--allow-dangerous-commands") ? server.url : server.gatewayUrl;
+      gateway = await startGateway({ redisUrl, token, readOnlyToken, release: RELEASE, extraArgs });
     } catch (err) {
       await server.stop();
       throw err;

@@ -6,6 +6,10 @@
 //   - CORS: a preflight and a request from an origin not on the allow list get no CORS grant;
 //   - every dangerous command of the gateway's list refused in single, pipeline and transaction
 //     form, with either token, and the server checked to be untouched;
+//   - scripts: with the full token they cannot run what the gateway refuses (FLUSHDB, SWAPDB,
+//     KEYS, SELECT: the gateway's Redis user is denied them), the read-only token runs none, and
+//     a runaway script is ended with SCRIPT KILL through the gateway, which then serves again;
+//   - HEAD never writes;
 //   - RESP2 replies that a command name with CRLF cannot split;
 //   - no secret (server key, gateway tokens, session tokens, wrong tokens tried) in any log: the
 //     gateway's (at debug level), the Worker's console and the Valkey/Redis server's, including
@@ -73,7 +77,9 @@ before(async () => {
   stack.readOnlyToken = secret("read-only token", `ro_${randomBytes(16).toString("hex")}`);
   // Debug level everywhere: whatever the gateway or its libraries would print when asked for more.
   const env = { RUST_LOG: "debug" };
-  stack.gateway = await startGateway({ redisUrl: stack.server.url, token: stack.token, readOnlyToken: stack.readOnlyToken, env });
+  // The gateway's Redis password must stay out of every log too.
+  secret("the gateway's Redis password", new URL(stack.server.gatewayUrl).password);
+  stack.gateway = await startGateway({ redisUrl: stack.server.gatewayUrl, token: stack.token, readOnlyToken: stack.readOnlyToken, env });
   stack.logs.push({ name: "gateway", get text() { return stack.gateway.logs(); } });
   stack.serverKey = secret("server key", `server_${randomBytes(16).toString("hex")}`);
   const bindings = {
@@ -246,6 +252,83 @@ describe("the gateway's dangerous commands", () => {
     const lines = text.split("\r\n");
     assert.match(lines[0], /^-NOPERM .*GET  \+OK  :1/, text);
     assert.deepEqual(lines.slice(1), ["$5", "alive", ""], text);
+  });
+});
+
+describe("scripts and HEAD", () => {
+  async function data() {
+    const port = stack.server.port;
+    return {
+      db0: (await respCommand(port, ["KEYS", "*"])).sort(),
+      db1: await respCommand(port, ["EVAL", "redis.call('SELECT', 1) return redis.call('KEYS', '*')", "0"]),
+      canary: await respCommand(port, ["GET", "security:canary"]),
+    };
+  }
+
+  test("a script sent with the full token cannot run what the gateway refuses", async () => {
+    await respCommand(stack.server.port, ["SET", "security:canary", "alive"]);
+    const before = await data();
+    for (const script of [
+      "return redis.call('FLUSHDB')",
+      "return redis.call('SWAPDB', 0, 1)",
+      "return redis.call('KEYS', '*')",
+      "redis.call('SELECT', 1) return redis.call('SET', 'security:leak', 'x')",
+    ]) {
+      const res = await call(stack.gateway.url, "POST", "/", { token: stack.token, body: ["EVAL", script, "0"] });
+      assert.equal(res.status, 400, `${script}: ${res.text}`);
+      // Valkey and Redis word the refusal differently.
+      assert.match(res.json?.error ?? "", /^ERR .*(no permissions|can't run)/, script);
+    }
+    assert.deepEqual(await data(), before, "nothing changed, in database 0 or 1");
+  });
+
+  test("the read-only token runs no script", async () => {
+    const loaded = await call(stack.gateway.url, "POST", "/", { token: stack.token, body: ["SCRIPT", "LOAD", "return redis.call('SCAN', '0')"] });
+    for (const command of [
+      ["EVAL_RO", "return redis.call('KEYS', '*')", "0"],
+      ["EVALSHA_RO", loaded.json.result, "0"],
+    ]) {
+      const res = await call(stack.gateway.url, "POST", "/", { token: stack.readOnlyToken, body: command });
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.json?.error ?? "", /^NOPERM /, res.text);
+    }
+  });
+
+  test("HEAD stores nothing", async () => {
+    const before = await data();
+    const res = await fetch(`${stack.gateway.url}/set/security:head/v`, { method: "HEAD", headers: { authorization: `Bearer ${stack.token}` } });
+    assert.equal(res.status, 405);
+    assert.equal(await respCommand(stack.server.port, ["EXISTS", "security:head"]), ":0");
+    assert.deepEqual(await data(), before);
+  });
+
+  test("a runaway script is killed through the gateway, which then serves again", async () => {
+    // Its own server, answering BUSY 100 ms into a script, and a gateway on every core.
+    const server = await startRedisServer({ kind: SERVER_KIND, args: ["--busy-reply-threshold", "100"] });
+    const gateway = await startGateway({ redisUrl: server.gatewayUrl, token: stack.token, extraArgs: ["--threads", "2"] });
+    try {
+      const started = Date.now();
+      const stuck = call(gateway.url, "POST", "/", { token: stack.token, body: ["EVAL", "while true do end", "0"] });
+      while (!String(await respCommand(server.port, ["PING"])).startsWith("-BUSY")) {
+        assert.ok(Date.now() - started < 10_000, "the server never got busy");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const kill = await call(gateway.url, "POST", "/", { token: stack.token, body: ["SCRIPT", "KILL"] });
+      assert.deepEqual([kill.status, kill.json], [200, { result: "OK" }], kill.text);
+      const ended = await stuck;
+      assert.equal(ended.status, 400, ended.text);
+      assert.match(ended.json?.error ?? "", /killed by user/, ended.text);
+      assert.ok(Date.now() - started < 4_000, "ended by the kill, not the 5 s request timeout");
+      // Every serving thread's connection works again.
+      for (let i = 0; i < 4; i++) {
+        const res = await call(gateway.url, "GET", `/set/security:after/${i}`, { token: stack.token });
+        assert.deepEqual([res.status, res.json], [200, { result: "OK" }], res.text);
+      }
+      assert.equal((await call(gateway.url, "GET", "/_health")).status, 200);
+    } finally {
+      await gateway.stop();
+      await server.stop();
+    }
   });
 });
 

@@ -44,7 +44,7 @@ before(async () => {
   });
   ctx.pageUrl = `http://127.0.0.1:${ctx.pageServer.address().port}`;
   ctx.server = await startRedisServer({ kind: SERVER_KIND });
-  ctx.gateway = await startGateway({ redisUrl: ctx.server.url });
+  ctx.gateway = await startGateway({ redisUrl: ctx.server.gatewayUrl });
   ctx.mf = await startWorker(
     {
       UPSTASH_REDIS_REST_URL: ctx.gateway.url,

@@ -63,7 +63,7 @@ export function useWorkerStack({ boards, vars = {} }) {
   const stack = { serverKey: `server_${randomBytes(16).toString("hex")}` };
   before(async () => {
     stack.server = await startRedisServer({ kind: SERVER_KIND });
-    stack.gateway = await startGateway({ redisUrl: stack.server.url, release: RELEASE });
+    stack.gateway = await startGateway({ redisUrl: stack.server.gatewayUrl, release: RELEASE });
     stack.bindings = {
       UPSTASH_REDIS_REST_URL: stack.gateway.url,
       UPSTASH_REDIS_REST_TOKEN: stack.gateway.token,

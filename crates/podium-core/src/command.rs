@@ -115,19 +115,39 @@ const DANGEROUS: &[&str] = &[
     "MIGRATE",
 ];
 
-/// Subcommands of otherwise harmless commands that can wipe or stall the server.
+/// Subcommands of otherwise harmless commands that can wipe the server's scripts and
+/// functions. (SCRIPT KILL and FUNCTION KILL are not among them: they end a runaway script,
+/// the one way to recover without restarting the server, and are the full token's to send.)
 const DANGEROUS_SUBCOMMANDS: &[(&str, &str)] = &[
     ("SCRIPT", "FLUSH"),
-    ("SCRIPT", "KILL"),
     ("FUNCTION", "FLUSH"),
-    ("FUNCTION", "KILL"),
     ("FUNCTION", "DELETE"),
     ("FUNCTION", "RESTORE"),
 ];
 
+/// Commands that end the script or function running on the server. While one runs the server
+/// answers nobody else, so these must not wait behind it on a shared connection: the gateway
+/// sends them on a connection of their own.
+const KILLS: &[(&str, &str)] = &[("SCRIPT", "KILL"), ("FUNCTION", "KILL")];
+
+/// Connection-state commands the gateway itself sends on its own connection: for
+/// `/multi-exec`, and to follow a cluster's redirects. Its Redis user must keep them; the other
+/// [`CONNECTION_STATE`] commands are denied to that user too (see [`acl_rules`]), except
+/// [`NO_AUTH`].
+const SENT_BY_THE_GATEWAY: &[&str] = &["MULTI", "EXEC", "READONLY", "ASKING"];
+
+/// Connection-state commands the server lets every connection run whatever its ACL user (they
+/// are flagged `no-auth`): no ACL rule can deny them, and none may run inside a script.
+const NO_AUTH: &[&str] = &["AUTH", "HELLO", "RESET", "QUIT"];
+
 /// Commands a read-only token may run: Redis's `@read` category without its expensive
-/// keyspace scans (KEYS, SCAN), plus PING/ECHO and the read-only script variants. They are
-/// [`SHAREABLE_READS`] and [`OTHER_READS`].
+/// keyspace scans (KEYS, SCAN), plus PING/ECHO. They are [`SHAREABLE_READS`] and
+/// [`OTHER_READS`].
+///
+/// No script is among them, not even EVAL_RO, EVALSHA_RO or FCALL_RO: a read-only script can
+/// still call KEYS and SCAN or loop forever and stall the server for every client, and only
+/// the server could hold it to less. A read-only token is the one shipped to browsers. (On
+/// Upstash too, `+@read -@dangerous` leaves them out: they are `@scripting`, not `@read`.)
 ///
 /// Shareable reads are those whose reply depends only on the data they read: no randomness
 /// (SRANDMEMBER …), no scripts (which may call TIME), no server or connection state.
@@ -222,9 +242,6 @@ const OTHER_READS: &[&str] = &[
     "GEORADIUSBYMEMBER_RO",
     "GEOSEARCH",
     "PFCOUNT",
-    "EVAL_RO",
-    "EVALSHA_RO",
-    "FCALL_RO",
 ];
 
 /// Longer than any command or option name.
@@ -361,6 +378,54 @@ pub fn is_read_only<A: AsRef<[u8]>>(command: &[A]) -> bool {
     classify(command) == CommandClass::Read
 }
 
+/// True for SCRIPT KILL and FUNCTION KILL, which must reach the server on a connection of
+/// their own (see [`KILLS`]).
+pub fn is_kill<A: AsRef<[u8]>>(command: &[A]) -> bool {
+    let [name, sub, ..] = command else {
+        return false;
+    };
+    let (name, sub) = (upper(name.as_ref()), upper(sub.as_ref()));
+    KILLS.iter().any(|&(command, subcommand)| {
+        command.as_bytes() == name.as_bytes() && subcommand.as_bytes() == sub.as_bytes()
+    })
+}
+
+/// The ACL rules for the Redis user the gateway connects as, so that what the gateway refuses
+/// as a command is refused inside scripts too (a script runs with its caller's ACL rights):
+/// every key and channel and every command except those of [`acl_denied`].
+///
+/// Derived from the same tables as [`classify`], so the two cannot drift apart; the gateway
+/// prints them (`podium-gateway --print-acl-rules`) for `ACL SETUSER` or an ElastiCache
+/// access string.
+pub fn acl_rules() -> String {
+    let mut rules = String::from("on ~* &* +@all");
+    for command in acl_denied() {
+        rules.push_str(" -");
+        rules.push_str(&command.join("|").to_ascii_lowercase());
+    }
+    rules
+}
+
+/// What [`acl_rules`] denies, each as the arguments that name it (`["FLUSHDB"]`,
+/// `["SCRIPT", "FLUSH"]`): the [`DANGEROUS`] commands and subcommands, and the
+/// [`CONNECTION_STATE`] commands the gateway never sends itself and an ACL can deny (SELECT is
+/// legal in a script).
+pub fn acl_denied() -> Vec<Vec<&'static str>> {
+    let connection_state = CONNECTION_STATE
+        .iter()
+        .filter(|name| !SENT_BY_THE_GATEWAY.contains(name) && !NO_AUTH.contains(name));
+    DANGEROUS
+        .iter()
+        .chain(connection_state)
+        .map(|&name| vec![name])
+        .chain(
+            DANGEROUS_SUBCOMMANDS
+                .iter()
+                .map(|&(command, subcommand)| vec![command, subcommand]),
+        )
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,7 +480,20 @@ mod tests {
         assert_eq!(class(&["zadd", "lb", "1", "alice"]), CommandClass::Write);
         assert_eq!(class(&["ZINCRBY", "lb", "1", "alice"]), CommandClass::Write);
         assert_eq!(class(&["EVALSHA", "abc", "0"]), CommandClass::Write);
-        assert_eq!(class(&["EVALSHA_RO", "abc", "0"]), CommandClass::Read);
+    }
+
+    #[test]
+    fn no_script_is_a_read() {
+        for command in [
+            &["EVAL", "return 1", "0"][..],
+            &["EVAL_RO", "return redis.call('KEYS', '*')", "0"],
+            &["evalsha_ro", "abc", "0"],
+            &["FCALL_RO", "f", "0"],
+            &["FCALL", "f", "0"],
+        ] {
+            assert_eq!(class(command), CommandClass::Write, "{command:?}");
+            assert!(!is_read_only(command), "{command:?}");
+        }
     }
 
     #[test]
@@ -468,6 +546,53 @@ mod tests {
             );
         }
         assert_eq!(class(&["SCRIPT", "LOAD", "return 1"]), CommandClass::Write);
+    }
+
+    #[test]
+    fn killing_a_runaway_script_is_a_write_on_its_own_connection() {
+        for command in [&["SCRIPT", "KILL"][..], &["function", "kill"]] {
+            assert_eq!(class(command), CommandClass::Write, "{command:?}");
+            assert!(is_kill(command), "{command:?}");
+        }
+        assert!(!is_kill(&["SCRIPT", "FLUSH"]));
+        assert!(!is_kill(&["SCRIPT"]));
+        assert!(!is_kill(&["KILL", "SCRIPT"]));
+    }
+
+    #[test]
+    fn the_acl_rules_deny_what_the_gateway_refuses_and_keep_what_it_sends() {
+        let rules = acl_rules();
+        assert!(rules.starts_with("on ~* &* +@all "), "{rules}");
+        let denied: Vec<&str> = rules
+            .split(' ')
+            .filter_map(|rule| rule.strip_prefix('-'))
+            .collect();
+        // Every dangerous command and subcommand, refused as a command, is denied to scripts.
+        for name in DANGEROUS {
+            assert!(
+                denied.contains(&name.to_ascii_lowercase().as_str()),
+                "{name}"
+            );
+            assert_eq!(
+                classify(&[name]),
+                CommandClass::Refused(RefusalReason::Dangerous)
+            );
+        }
+        for (command, subcommand) in DANGEROUS_SUBCOMMANDS {
+            let rule = format!("{command}|{subcommand}").to_ascii_lowercase();
+            assert!(denied.contains(&rule.as_str()), "{rule}");
+        }
+        assert!(denied.contains(&"select"));
+        // What the gateway needs for itself, and the way to end a runaway script, stay.
+        for kept in SENT_BY_THE_GATEWAY
+            .iter()
+            .chain(NO_AUTH)
+            .map(|name| name.to_ascii_lowercase())
+            .chain(["script|kill".into(), "function|kill".into(), "ping".into()])
+        {
+            assert!(!denied.contains(&kept.as_str()), "{kept}");
+        }
+        assert_eq!(denied.len(), acl_denied().len());
     }
 
     #[test]

@@ -36,7 +36,8 @@ pub use board::{
     MAX_TITLE_CHARS, Order, Policy, RateLimits,
 };
 pub use command::{
-    CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key, is_read_only, is_shareable,
+    CommandClass, MAX_KEY_BYTES, RefusalReason, acl_denied, acl_rules, classify, first_key,
+    is_kill, is_read_only, is_shareable,
 };
 pub use fresh::{FreshCache, MAX_FRESH_PAGES};
 /// Board time zones are jiff's; re-exported so callers need no direct dependency.

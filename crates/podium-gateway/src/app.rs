@@ -1,7 +1,7 @@
 //! The HTTP surface: the Upstash REST routes, `/_health` and `/_metrics`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::Router;
@@ -34,6 +34,8 @@ pub struct Shared {
     metrics: Metrics,
     /// Changes after every write so that clients can tell their writes were seen.
     sync: AtomicU64,
+    /// Whether a runtime has checked the rights of the gateway's Redis user (once is enough).
+    rights_checked: AtomicBool,
 }
 
 impl Shared {
@@ -47,11 +49,17 @@ impl Shared {
             config,
             metrics: Metrics::new(),
             sync: AtomicU64::new(seed),
+            rights_checked: AtomicBool::new(false),
         })
     }
 
     pub fn config(&self) -> &GatewayConfig {
         &self.config
+    }
+
+    /// True for the first caller only: the runtime that checks the Redis user's rights.
+    pub(crate) fn claim_rights_check(&self) -> bool {
+        !self.rights_checked.swap(true, Ordering::Relaxed)
     }
 }
 
@@ -227,6 +235,16 @@ impl AppState {
     }
 }
 
+/// HEAD is safe by definition (RFC 9110): a request whose commands may write is refused
+/// before anything reaches Redis. Reads on HEAD are answered as on GET, without the body.
+fn head_never_writes(method: &Method, writes: bool) -> Result<(), GatewayError> {
+    if writes && *method == Method::HEAD {
+        Err(GatewayError::MethodNotAllowed)
+    } else {
+        Ok(())
+    }
+}
+
 async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, GatewayError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -323,6 +341,7 @@ async fn single(State(state): State<AppState>, request: Request) -> Response {
         let checked = state.check(method, uri, headers, body).await?;
         let command = request::single_command(uri.path(), uri.query(), &checked.body)?;
         let wrote = state.permit(checked.access, &command)?;
+        head_never_writes(method, wrote)?;
         sent = 1;
         let (shared, boarded) = state.backend.shared_command(command).await?;
         if boarded {
@@ -359,6 +378,8 @@ async fn pipeline(State(state): State<AppState>, request: Request) -> Response {
             .iter()
             .map(|command| state.permit(checked.access, command))
             .collect();
+        let wrote = permits.iter().any(|permit| matches!(permit, Ok(true)));
+        head_never_writes(method, wrote)?;
         let allowed: Vec<Command> = commands
             .into_iter()
             .zip(&permits)
@@ -380,7 +401,6 @@ async fn pipeline(State(state): State<AppState>, request: Request) -> Response {
                 Err(refusal) => Err(refusal.to_string()),
             })
             .collect();
-        let wrote = permits.iter().any(|permit| matches!(permit, Ok(true)));
         let sync = state.sync_token(wrote);
         Ok(match checked.format {
             Format::Json(encoding) => json_reply(sync, reply::entries_json(&replies, encoding)),
@@ -407,6 +427,7 @@ async fn multi_exec(State(state): State<AppState>, request: Request) -> Response
         let commands = request::command_list(&checked.body, state.shared.config.max_pipeline)?;
         count = commands.len();
         let wrote = state.permit_all(checked.access, &commands)?;
+        head_never_writes(method, wrote)?;
         let replies = state.backend.transaction(&commands).await?;
         let sync = state.sync_token(wrote);
         Ok(json_reply(sync, reply::entries_json(&replies, encoding)))

@@ -122,6 +122,10 @@ impl Backend {
         command: Command,
     ) -> Result<(Arc<SharedReply>, bool), GatewayError> {
         let deadline = self.deadline();
+        if podium_core::is_kill(&command) {
+            let value = self.run_on_own_connection(deadline, &command).await?;
+            return Ok((Arc::new(SharedReply::new(value)), false));
+        }
         match &self.inner.coalescer {
             Some(coalescer) if podium_core::is_shareable(&command) => {
                 let backend = self.clone();
@@ -303,6 +307,36 @@ impl Backend {
         tokio::time::Instant::now() + self.inner.request_timeout
     }
 
+    /// Runs one command on a connection opened for it alone and closed after it: SCRIPT KILL
+    /// and FUNCTION KILL. On the shared connection they would wait behind the very script they
+    /// are meant to end, if a request of this thread started it.
+    async fn run_on_own_connection(
+        &self,
+        deadline: tokio::time::Instant,
+        command: &Command,
+    ) -> Result<Value, GatewayError> {
+        let cmd = to_cmd(command);
+        let own = async {
+            connect(&self.inner.config, self.inner.request_timeout)
+                .await
+                .map_err(|error| {
+                    tracing::warn!(%error, "cannot connect to Redis");
+                    Failure::Connection
+                })
+        };
+        self.run_on(deadline, own, |mut connection| async move {
+            match &mut connection {
+                Connection::Single(c) => c.req_packed_command(&cmd).await,
+                Connection::Cluster(c) => c.req_packed_command(&cmd).await,
+            }
+        })
+        .await
+        .and_then(|value| match value {
+            Value::ServerError(error) => Err(self.server_error(server_error_text(&error))),
+            value => Ok(value),
+        })
+    }
+
     async fn run<T, F, Fut>(
         &self,
         deadline: tokio::time::Instant,
@@ -312,9 +346,25 @@ impl Backend {
         F: FnOnce(Connection) -> Fut,
         Fut: Future<Output = Result<T, RedisError>>,
     {
+        self.run_on(deadline, self.connection(), exchange).await
+    }
+
+    /// Runs `exchange` on the connection `connection` gives, within `deadline`, and turns its
+    /// failures into the gateway's.
+    async fn run_on<T, C, F, Fut>(
+        &self,
+        deadline: tokio::time::Instant,
+        connection: C,
+        exchange: F,
+    ) -> Result<T, GatewayError>
+    where
+        C: Future<Output = Result<Connection, Failure>>,
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = Result<T, RedisError>>,
+    {
         let timeout = self.inner.request_timeout;
         let result = tokio::time::timeout_at(deadline, async {
-            let connection = self.connection().await?;
+            let connection = connection.await?;
             exchange(connection).await.map_err(|error| {
                 if is_server_error(&error) {
                     // Redis answered; the connection is fine.

@@ -30,8 +30,8 @@ pub struct GatewayConfig {
     pub redis: RedisConfig,
     /// Full access. More than one while a token is being rotated: the new one and the old one.
     pub tokens: Vec<Secret>,
-    /// Read commands only (Redis's `@read` without keyspace scans); none, one, or two while
-    /// rotating.
+    /// Read commands only (Redis's `@read` without keyspace scans, and no scripts); none, one,
+    /// or two while rotating.
     pub read_only_tokens: Vec<Secret>,
     /// Forward FLUSHALL, CONFIG, KEYS … (development only).
     pub allow_dangerous_commands: bool,

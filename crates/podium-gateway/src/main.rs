@@ -66,6 +66,10 @@ struct Args {
     /// Serving threads, each with its own runtime and Redis connection (default: one per core).
     #[arg(long, env = "PODIUM_GATEWAY_THREADS")]
     threads: Option<usize>,
+    /// Print the ACL rules for the Redis user the gateway should connect as (so that scripts
+    /// cannot run what the gateway refuses) and exit.
+    #[arg(long)]
+    print_acl_rules: bool,
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if args.print_acl_rules {
+        println!("{}", podium_core::acl_rules());
+        return ExitCode::SUCCESS;
+    }
     let tokens = token_list(args.token.as_deref());
     let Some(first) = tokens.first() else {
         eprintln!("podium-gateway: a token is required (--token or PODIUM_GATEWAY_TOKEN)");

@@ -45,13 +45,58 @@ async fn serve(
     );
     // Connect in the background so the first request does not pay for it.
     let warm = backend.clone();
+    let check_rights = !config.allow_dangerous_commands && shared.claim_rights_check();
     tokio::spawn(async move {
-        let _ = warm.command(&vec![b"PING".to_vec()]).await;
+        if warm.command(&vec![b"PING".to_vec()]).await.is_ok() && check_rights {
+            warn_if_scripts_can_do_more(&warm).await;
+        }
     });
     let router = app(AppState::new(shared, backend));
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Asks Redis, once, which of the commands the gateway refuses its own Redis user may still
+/// run: a script sent with the full token runs with that user's rights, so for the gateway's
+/// refusals to hold inside scripts the user must be denied them (`--print-acl-rules`). Only
+/// command names are logged; a server that cannot answer (`redis.acl_check_cmd` is Redis 7 and
+/// Valkey) is not guessed about.
+async fn warn_if_scripts_can_do_more(backend: &Backend) {
+    const CHECK: &str = "local allowed = {} \
+        for _, command in ipairs(ARGV) do \
+          local parts = {} \
+          for part in command:gmatch('[^|]+') do parts[#parts + 1] = part end \
+          local ok, yes = pcall(redis.acl_check_cmd, unpack(parts)) \
+          if ok and yes then allowed[#allowed + 1] = command end \
+        end \
+        return allowed";
+    let denied = podium_core::acl_denied();
+    let mut check: Vec<Vec<u8>> = vec![b"EVAL".to_vec(), CHECK.into(), b"0".to_vec()];
+    check.extend(denied.iter().map(|command| command.join("|").into_bytes()));
+    match backend.command(&check).await {
+        Ok(redis::Value::Array(allowed)) if allowed.is_empty() => tracing::info!(
+            "the Redis user is denied every command the gateway refuses, inside scripts too"
+        ),
+        Ok(redis::Value::Array(allowed)) => {
+            let names: Vec<String> = allowed
+                .iter()
+                .filter_map(|name| match name {
+                    redis::Value::BulkString(name) => Some(String::from_utf8_lossy(name).into()),
+                    _ => None,
+                })
+                .collect();
+            tracing::warn!(
+                commands = names.join(" "),
+                "the Redis user may run commands the gateway refuses, and so may scripts sent \
+                 with the full token: connect as a user with the rules of \
+                 `podium-gateway --print-acl-rules`"
+            );
+        }
+        Ok(_) | Err(_) => {
+            tracing::debug!("cannot check which commands the Redis user may run");
+        }
+    }
 }
 
 /// Binds the gateway's listening socket for [`run_per_core`] (port 0 picks a free port).

@@ -81,6 +81,65 @@ async fn prints_its_address_serves_and_stops_on_sigterm_without_logging_secrets(
     }
 }
 
+#[test]
+fn prints_the_acl_rules_of_its_policy_without_a_token() {
+    let output = Command::new(BINARY)
+        .arg("--print-acl-rules")
+        .env_remove("PODIUM_GATEWAY_TOKEN")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{}\n", podium_core::acl_rules())
+    );
+}
+
+/// Scripts run with the rights of the gateway's Redis user: connected as a user that may run
+/// what the gateway refuses, it says so once at start; as a user with the printed rules, it
+/// says they hold. Neither line names the password.
+#[tokio::test]
+async fn says_at_start_whether_its_redis_user_holds_scripts_to_the_policy() {
+    let server = RedisServer::start().await;
+    for (url, expected) in [
+        (server.url(), "may run commands the gateway refuses"),
+        (
+            server.gateway_url(),
+            "is denied every command the gateway refuses",
+        ),
+    ] {
+        let mut child = Command::new(BINARY)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("PODIUM_REDIS_URL", &url)
+            .env("PODIUM_GATEWAY_TOKEN", "t")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let _ = ready_url(&mut child);
+        let stderr = child.stderr.take().expect("stderr");
+        let line = BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|line| line.contains("the Redis user"))
+            .expect("a line about the Redis user");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(line.contains(expected), "{line}");
+        let password = url.rsplit_once('@').map(|(head, _)| head.to_owned());
+        if let Some(credentials) = password {
+            let password = credentials.rsplit(':').next().expect("a password");
+            assert!(!line.contains(password), "{line}");
+        }
+        if expected.starts_with("may run") {
+            assert!(
+                line.contains("FLUSHDB") && line.contains("SELECT"),
+                "{line}"
+            );
+        }
+    }
+}
+
 /// Whoever reads the ready line may signal at once: the handlers must already be in place.
 #[test]
 fn a_signal_right_after_the_ready_line_is_a_graceful_stop() {

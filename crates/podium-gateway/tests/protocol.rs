@@ -49,7 +49,7 @@ async fn every_request_form_runs_the_same_command() {
         json!({"result": "v4"})
     );
     assert_eq!(stack.get("/ttl/form:query").await.1, json!({"result": 77}));
-    // HEAD runs the command too but sends no body.
+    // HEAD answers a read as GET does, without the body (a write on HEAD is refused: safety.rs).
     let head = stack
         .request(Method::HEAD, "/get/form:body")
         .send()

@@ -18,9 +18,10 @@ pub struct TestGateway {
 }
 
 impl TestGateway {
-    /// A gateway in front of `server` with fresh full and read-only tokens.
+    /// A gateway in front of `server` with fresh full and read-only tokens, connected as the
+    /// server's gateway user (so scripts cannot run what the gateway refuses).
     pub async fn start(server: &RedisServer) -> Self {
-        let mut redis = RedisConfig::single(server.url());
+        let mut redis = RedisConfig::single(server.gateway_url());
         redis.ca_file = server.tls().map(|tls| tls.ca_file.clone());
         Self::start_with(redis, |_| {}).await
     }

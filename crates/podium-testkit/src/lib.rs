@@ -3,7 +3,8 @@
 //! - [`RedisServer`]: a Valkey 8 server, or Redis 7 when `PODIUM_TEST_SERVER=redis`
 //!   (`npm test` runs every suite against both), optionally with TLS.
 //! - [`RedisCluster`]: three cluster-enabled servers with all slots assigned.
-//! - [`TestGateway`]: the Podium gateway served in-process in front of either.
+//! - [`TestGateway`]: the Podium gateway served in-process in front of either, connected as
+//!   the server's [`GATEWAY_USER`], whose ACL rules are the gateway's policy.
 //!
 //! Nothing sleeps for a fixed time: every start waits until the server answers.
 
@@ -14,7 +15,7 @@ mod tls;
 
 pub use cluster::RedisCluster;
 pub use gateway::TestGateway;
-pub use server::{RedisServer, ServerKind, free_port};
+pub use server::{GATEWAY_USER, RedisServer, ServerKind, free_port};
 pub use tls::TestCertificates;
 
 /// An HTTP client for tests (rustls with the ring provider, which the workspace pins).

@@ -7,6 +7,9 @@ use tempfile::TempDir;
 
 use crate::tls::TestCertificates;
 
+/// The Redis user every test server has for the gateway (see [`RedisServer::gateway_url`]).
+pub const GATEWAY_USER: &str = "podium-gateway";
+
 /// How long a server may take to answer its first PING.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -47,6 +50,14 @@ impl ServerKind {
     }
 }
 
+/// 32 hex digits from the standard library's per-process random hash keys: tests need a
+/// password nobody guesses, not a cryptographic one.
+fn random_password() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let half = || RandomState::new().hash_one(Instant::now());
+    format!("{:016x}{:016x}", half(), half())
+}
+
 fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(name))
@@ -72,6 +83,8 @@ pub struct RedisServer {
     port: u16,
     tls: Option<TestCertificates>,
     extra_args: Vec<String>,
+    /// The password of [`GATEWAY_USER`], fresh for each server.
+    gateway_password: String,
     dir: TempDir,
     child: Option<Child>,
 }
@@ -109,6 +122,7 @@ impl RedisServer {
                 port: free_port(),
                 tls: tls.clone(),
                 extra_args: extra_args.clone(),
+                gateway_password: random_password(),
                 dir: tempfile::tempdir().expect("temporary directory"),
                 child: None,
             };
@@ -150,6 +164,11 @@ impl RedisServer {
             "--logfile".into(),
             "server.log".into(),
         ]);
+        // The gateway's user with the rules the gateway prints, declared on the command line
+        // (not with ACL SETUSER) so that it survives a restart, as the data does with AOF.
+        args.extend(["--user".into(), GATEWAY_USER.into()]);
+        args.extend(podium_core::acl_rules().split(' ').map(str::to_owned));
+        args.push(format!(">{}", self.gateway_password));
         if !self.extra_args.iter().any(|arg| arg == "--appendonly") {
             args.extend(["--appendonly".into(), "no".into()]);
         }
@@ -230,6 +249,17 @@ impl RedisServer {
             "redis"
         };
         format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The URL for a gateway: as [`GATEWAY_USER`], whose ACL rules
+    /// (`podium_core::acl_rules`) deny scripts what the gateway refuses as commands. Tests that
+    /// need `allow_dangerous_commands` use [`RedisServer::url`], the unrestricted default user.
+    pub fn gateway_url(&self) -> String {
+        self.url().replacen(
+            "://",
+            &format!("://{GATEWAY_USER}:{}@", self.gateway_password),
+            1,
+        )
     }
 
     pub fn tls(&self) -> Option<&TestCertificates> {

@@ -46,7 +46,7 @@ export async function startTwoGateways({ release = false } = {}) {
     for (let i = 0; i < 2; i++) {
       const path = {};
       stack.paths.push(path);
-      path.gateway = await startGateway({ redisUrl: stack.server.url, release });
+      path.gateway = await startGateway({ redisUrl: stack.server.gatewayUrl, release });
       path.mf = await startWorker({
         UPSTASH_REDIS_REST_URL: path.gateway.url,
         UPSTASH_REDIS_REST_TOKEN: path.gateway.token,

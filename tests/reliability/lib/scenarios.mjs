@@ -69,7 +69,7 @@ export async function startStack({ release = false, requestTimeoutMs, fsync = "a
   try {
     stack.server = await startRedisServer({ kind: SERVER_KIND, args: aofArgs(fsync) });
     stack.gateway = await startGateway({
-      redisUrl: stack.server.url,
+      redisUrl: stack.server.gatewayUrl,
       token: stack.token,
       release,
       extraArgs: stack.gatewayArgs,
@@ -104,7 +104,7 @@ async function killGateway(stack) {
 /** Starts the gateway again on the same port with the same token; resolves once it listens. */
 async function restartGateway(stack) {
   stack.gateway = await startGateway({
-    redisUrl: stack.server.url,
+    redisUrl: stack.server.gatewayUrl,
     token: stack.token,
     port: stack.gatewayPort,
     release: stack.release,

@@ -14,7 +14,11 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start() -> Self {
-        let server = RedisServer::start().await;
+        Self::start_on(RedisServer::start().await).await
+    }
+
+    /// A gateway in front of a server started in a particular way.
+    pub async fn start_on(server: RedisServer) -> Self {
         let gateway = TestGateway::start(&server).await;
         Self {
             server,
@@ -46,6 +50,13 @@ impl Stack {
     /// One command in the body form.
     pub async fn command(&self, command: Value) -> (StatusCode, Value) {
         self.post("/", command).await
+    }
+
+    /// A request with the read-only token.
+    pub fn read_only(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&self.gateway.read_only_token)
     }
 }
 
