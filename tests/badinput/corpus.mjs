@@ -156,6 +156,9 @@ export function workerCases(c) {
     ["newline", "a\nb"],
     ["percent", "%41"],
     ["asterisk", "*"],
+    // URL parsers resolve these as dot-segments: no route could name such a player.
+    ["dot", "."],
+    ["dot dot", ".."],
   ]) {
     add(`player id: ${name}`, submit(JSON.stringify({ player, score: 1 })), 400, "invalid_player");
   }
@@ -170,6 +173,12 @@ export function workerCases(c) {
     ["right-to-left override", "abc\u202Edef"],
     ["isolate", "\u2066x\u2069"],
     ["DEL", "a\u007fb"],
+    ["zero-width space only", "\u200B"],
+    ["zero-width characters only", "\u200B\u200C\u200D\u2060\uFEFF"],
+    ["Hangul filler only", "\u3164"],
+    ["combining mark only", "\u0301"],
+    ["line separator", "a\u2028b"],
+    ["paragraph separator", "a\u2029b"],
   ]) {
     add(`name: ${name}`, submit(JSON.stringify({ player: c.playerA, score: 1, name: text })), 400, "invalid_name");
   }
@@ -228,7 +237,7 @@ export function workerCases(c) {
   add("unknown board: top", { method: "GET", path: "/v1/boards/nope/top" }, 404, "unknown_board");
   add("unknown board: player", { method: "GET", path: `/v1/boards/nope/players/${c.playerA}` }, 404, "unknown_board");
   add("unknown board: around", { method: "GET", path: `/v1/boards/nope/players/${c.playerA}/around` }, 404, "unknown_board");
-  add("unknown board: reset", { method: "DELETE", path: "/v1/boards/nope", headers: key }, 404, "unknown_board");
+  add("unknown board: reset", { method: "DELETE", path: "/v1/boards/nope?period=alltime", headers: key }, 404, "unknown_board");
   add("unknown board: remove player", { method: "DELETE", path: `/v1/boards/nope/players/${c.playerA}`, headers: key }, 404, "unknown_board");
 
   // Wrong methods on known routes.
@@ -293,6 +302,11 @@ export function workerCases(c) {
     "offset=1000001",
     "ties=SHARED",
     "ties=",
+    // One number grammar, the JSON one of the bodies: no sign, no leading zero.
+    "limit=%2B5",
+    "limit=+5",
+    "limit=05",
+    "offset=%2B1",
   ]) {
     add(`query: ${query}`, { method: "GET", path: `/v1/boards/global/top?${query}` }, 400, "invalid_parameter");
   }
@@ -301,6 +315,15 @@ export function workerCases(c) {
   }
   add("query: radius=51", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=51` }, 400, "invalid_parameter");
   add("query: radius=-1", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=-1` }, 400, "invalid_parameter");
+  add("query: radius=%2B1", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=%2B1` }, 400, "invalid_parameter");
+
+  // Destructive routes name what they destroy; dot-segment player ids arrive as other routes.
+  add("destructive: reset without a period", { method: "DELETE", path: "/v1/boards/global", headers: key }, 400, "missing_parameter");
+  add("destructive: remove player %2E%2E (arrives as a reset)", { method: "DELETE", path: "/v1/boards/global/players/%2E%2E", headers: key }, 400, "missing_parameter");
+  add("destructive: remove player . (arrives as …/players/)", { method: "DELETE", path: "/v1/boards/global/players/.", headers: key }, 400, "missing_parameter");
+  add("destructive: remove by ?id= without an id", { method: "DELETE", path: "/v1/boards/global/players", headers: key }, 400, "missing_parameter");
+  add("destructive: remove by ?id= with a bad id", { method: "DELETE", path: "/v1/boards/global/players?id=a%20b", headers: key }, 400, "invalid_player");
+  add("read by ?id= without an id", { method: "GET", path: "/v1/boards/global/players" }, 400, "missing_parameter");
 
   // Credentials missing, malformed, in the wrong place, or the wrong ones.
   const validBody = `{"player":"${c.playerA}","score":1}`;
@@ -335,8 +358,10 @@ export function workerCases(c) {
   add("credentials: another player's session", submit(`{"player":"${c.playerB}","score":1}`, { ...json, authorization: `Bearer ${c.sessionA}` }), 403, "forbidden");
   add("credentials: a session creating sessions", { method: "POST", path: "/v1/sessions", headers: { ...json, authorization: `Bearer ${c.sessionA}` }, body: `{"player":"${c.playerA}"}` }, 403, "forbidden");
   add("credentials: a session removing a player", { method: "DELETE", path: `/v1/boards/global/players/${c.playerB}`, headers: { authorization: `Bearer ${c.sessionA}` } }, 403, "forbidden");
-  add("credentials: a session resetting a board", { method: "DELETE", path: "/v1/boards/global", headers: { authorization: `Bearer ${c.sessionA}` } }, 403, "forbidden");
-  add("credentials: anonymous reset", { method: "DELETE", path: "/v1/boards/global" }, 401, "unauthorized");
+  add("credentials: a session resetting a board", { method: "DELETE", path: "/v1/boards/global?period=alltime", headers: { authorization: `Bearer ${c.sessionA}` } }, 403, "forbidden");
+  add("credentials: anonymous reset", { method: "DELETE", path: "/v1/boards/global?period=alltime" }, 401, "unauthorized");
+  add("credentials: a session removing a player by ?id=", { method: "DELETE", path: `/v1/boards/global/players?id=${c.playerB}`, headers: { authorization: `Bearer ${c.sessionA}` } }, 403, "forbidden");
+  add("credentials: anonymous removal by ?id=", { method: "DELETE", path: `/v1/boards/global/players?id=${c.playerB}` }, 401, "unauthorized");
   add("credentials: anonymous session", { method: "POST", path: "/v1/sessions", headers: json, body: `{"player":"${c.playerA}"}` }, 401, "unauthorized");
   add("credentials: the server key ending a session", { method: "DELETE", path: "/v1/sessions/current", headers: { authorization: `Bearer ${c.serverKey}` } }, 401, "unauthorized");
 
@@ -375,6 +400,10 @@ export function workerCases(c) {
   rawCase("raw: dot-dot above the root", rawRequest("GET", "/../../../etc/passwd"), 404, "not_found");
   rawCase("raw: backslashes to an unknown board", rawRequest("GET", "/v1\\boards\\nope\\top"), 404, "unknown_board");
   rawCase("raw: write through dot-dot to an unknown board", rawRequest("POST", "/v1/boards/global/../nope/scores", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 404, "unknown_board");
+  // The attack run's data loss: removing player `..` arrived as a reset of the whole board.
+  rawCase("raw: remove player .. (arrives as a reset without a period)", rawRequest("DELETE", "/v1/boards/global/players/..", [`Authorization: Bearer ${c.serverKey}`]), 400, "missing_parameter");
+  rawCase("raw: remove player %2E%2E", rawRequest("DELETE", "/v1/boards/global/players/%2E%2E", [`Authorization: Bearer ${c.serverKey}`]), 400, "missing_parameter");
+  rawCase("raw: remove player .", rawRequest("DELETE", "/v1/boards/global/players/.", [`Authorization: Bearer ${c.serverKey}`]), 400, "missing_parameter");
   rawCase("raw: write through dot-dot to a wrong method", rawRequest("POST", "/v1/boards/global/scores/../top", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json"], validBody), 405, "method_not_allowed");
   rawCase("raw: Content-Length larger than the body", Buffer.concat([rawRequest("POST", "/v1/boards/global/scores", [`Authorization: Bearer ${c.serverKey}`, "Content-Type: application/json", "Content-Length: 100"]).subarray(0, -2), Buffer.from("\r\n{")]), 400, "invalid_json", false, true);
   return cases;
