@@ -131,7 +131,7 @@ const SPECIAL_SCORES: &[&str] = &[
     "0x10",
 ];
 const QUERY_KEYS: &[&str] = &[
-    "period", "at", "limit", "offset", "ties", "radius", "_token", "token",
+    "period", "at", "limit", "offset", "ties", "radius", "id", "_token", "token",
 ];
 
 fn path(input: &Input) -> String {
