@@ -4,8 +4,6 @@ use podium_core::{ApiError, Boards, ErrorCode, Secret};
 pub const DEFAULT_SESSION_TTL_SECS: u64 = 3600;
 /// How long edges may serve a top-N page from cache (`PODIUM_CACHE_SECONDS`).
 pub const DEFAULT_CACHE_SECONDS: u32 = 1;
-/// Largest request body: a score write is far smaller.
-pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 /// The API's configuration, read once per isolate from the Worker's environment.
 #[derive(Debug)]

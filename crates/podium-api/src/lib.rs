@@ -9,16 +9,23 @@
 //! - `config`: [`ApiConfig`] from the Worker's variables and secrets.
 //! - `http`: [`ApiRequest`], [`ApiResponse`], JSON bodies, CORS and ETags.
 //! - `auth`: who is calling: the game server (server key), a player session, or anyone.
-//! - `routes`: the routes and their handlers.
-//! - `openapi`: the OpenAPI 3.1 description served at `/v1/openapi.json`.
+//! - `params`: query parameters, JSON bodies and the period a request names, read one way.
+//! - `routes`: [`Api`], which routes each request once (`podium-wire`'s operation table) to
+//!   its handler: `boards`, `reads`, `scores`, `sessions`.
+//! - `openapi`: the OpenAPI 3.1 description served at `/v1/openapi.json`, derived from the
+//!   operation table and the body types.
+//!
+//! Routes, bodies and limits are `podium-wire`'s, shared with the widget.
 
 mod auth;
 mod config;
 mod http;
 mod openapi;
+mod params;
 mod routes;
 
-pub use config::{ApiConfig, DEFAULT_CACHE_SECONDS, DEFAULT_SESSION_TTL_SECS, MAX_BODY_BYTES};
+pub use config::{ApiConfig, DEFAULT_CACHE_SECONDS, DEFAULT_SESSION_TTL_SECS};
 pub use http::{ApiRequest, ApiResponse};
 pub use openapi::openapi_json;
+pub use podium_wire::MAX_BODY_BYTES;
 pub use routes::Api;

@@ -1,4 +1,5 @@
-//! Podium's pure logic, shared by the gateway, the edge worker and the widget.
+//! Podium's leaderboard domain, shared by the API (and so the edge Worker), the board operations
+//! and the seeder.
 //!
 //! Nothing in this crate does I/O or reads the clock (instants are arguments), so it builds for
 //! native targets and `wasm32-unknown-unknown` alike and is tested natively.
@@ -11,7 +12,6 @@
 //! - `period`: daily, weekly and monthly periods in a board's time zone: ids, resets, expiry.
 //! - [`keys`]: every Redis key, all of a board's under one cluster hash tag.
 //! - [`tiebreak`]: sorted-set members that rank the earlier arrival first among equal scores.
-//! - `fresh`: values kept until a deadline (the Worker's in-isolate page cache).
 //! - `ratelimit`: sliding-window and token-bucket decisions, headers, the block cache.
 //! - `api_error`: the API's stable error codes, their HTTP statuses and JSON shape.
 //!
@@ -22,7 +22,6 @@
 mod api_error;
 mod board;
 mod command;
-mod fresh;
 pub mod keys;
 mod period;
 mod ratelimit;
@@ -39,7 +38,6 @@ pub use command::{
     CommandClass, MAX_KEY_BYTES, RefusalReason, acl_denied, acl_rules, classify, first_key,
     is_kill, is_read_only, is_shareable,
 };
-pub use fresh::{FreshCache, MAX_FRESH_PAGES};
 /// Board time zones are jiff's; re-exported so callers need no direct dependency.
 pub use jiff::tz::TimeZone;
 pub use period::{ALL_TIME_ID, Period, PeriodError, PeriodKind};

@@ -11,16 +11,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Longest player id, in bytes: ids end up in Redis members and keys, so they stay short.
-pub const MAX_PLAYER_ID_BYTES: usize = 64;
-/// Longest board id, in bytes: every key of a board carries it in its hash tag.
-pub const MAX_BOARD_ID_BYTES: usize = 32;
-/// Longest display name, in characters after trimming.
-pub const MAX_DISPLAY_NAME_CHARS: usize = 32;
-/// Largest integer that a double, and so a sorted-set score or a JavaScript number, holds exactly.
-pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
-/// Smallest integer that a double holds exactly, as for [`MAX_SAFE_INTEGER`].
-pub const MIN_SAFE_INTEGER: i64 = -MAX_SAFE_INTEGER;
+// The limits are the API's (`podium-wire`), stated once for the API, its document and the widget.
+pub use podium_wire::{
+    MAX_BOARD_ID_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_PLAYER_ID_BYTES, MAX_SAFE_INTEGER,
+    MIN_SAFE_INTEGER,
+};
 
 /// Why a player or board id was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

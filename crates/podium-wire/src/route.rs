@@ -1,0 +1,305 @@
+//! The API's operations, each a method and a path template, in one table.
+//!
+//! Routing (and its 404-versus-405 answer), the Worker's choice of what to serve from its
+//! caches, the OpenAPI paths, the fuzz target's paths and the widget's URLs all read this table,
+//! so an operation is added here once and every one of them follows.
+
+/// The methods the API serves. `HEAD` is answered as `GET` without a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    /// The method of a request line; `None` for one the API never serves (`PUT`, `FOO` …).
+    pub fn parse(method: &str) -> Option<Self> {
+        match method {
+            "GET" | "HEAD" => Some(Self::Get),
+            "POST" => Some(Self::Post),
+            "DELETE" => Some(Self::Delete),
+            _ => None,
+        }
+    }
+
+    /// Lower case, as OpenAPI names operations.
+    pub fn as_lower(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Post => "post",
+            Self::Delete => "delete",
+        }
+    }
+}
+
+/// A query parameter some operation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Query {
+    /// `period`: which of the board's periods; the board's first when absent.
+    Period,
+    /// `period` on a destructive route, where it is required: nothing is emptied by default.
+    PeriodToEmpty,
+    /// `at`: a past period still retained, by a local date inside it.
+    At,
+    Limit,
+    Offset,
+    Ties,
+    Radius,
+    /// `id`: a player id in the query, for ids no path can carry (`.`, `..`).
+    Id,
+}
+
+impl Query {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Period | Self::PeriodToEmpty => "period",
+            Self::At => "at",
+            Self::Limit => "limit",
+            Self::Offset => "offset",
+            Self::Ties => "ties",
+            Self::Radius => "radius",
+            Self::Id => "id",
+        }
+    }
+
+    pub fn required(self) -> bool {
+        matches!(self, Self::PeriodToEmpty | Self::Id)
+    }
+}
+
+macro_rules! operations {
+    ($(
+        $(#[doc = $doc:literal])*
+        $operation:ident => $method:ident $template:literal, id $id:literal,
+            query [$($query:ident),*] $(, $cached:ident)?;
+    )*) => {
+        /// One operation of the API: what a request asks for, whatever its ids.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            $($(#[doc = $doc])* $operation,)*
+        }
+
+        impl Operation {
+            /// Every operation, in the table's order.
+            pub const ALL: &'static [Operation] = &[$(Self::$operation,)*];
+
+            pub fn method(self) -> Method {
+                match self {
+                    $(Self::$operation => Method::$method,)*
+                }
+            }
+
+            /// The path, with `{board}` and `{player}` where the ids go.
+            pub fn template(self) -> &'static str {
+                match self {
+                    $(Self::$operation => $template,)*
+                }
+            }
+
+            /// The OpenAPI `operationId`.
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Self::$operation => $id,)*
+                }
+            }
+
+            /// The query parameters it reads.
+            pub fn query(self) -> &'static [Query] {
+                match self {
+                    $(Self::$operation => &[$(Query::$query),*],)*
+                }
+            }
+
+            /// Public, identical for every viewer, and so served from the Worker's caches.
+            pub fn edge_cached(self) -> bool {
+                match self {
+                    $(Self::$operation => operations!(@cached $($cached)?),)*
+                }
+            }
+        }
+    };
+    (@cached cached) => { true };
+    (@cached) => { false };
+}
+
+operations! {
+    /// Whether the store answers.
+    Health => Get "/v1/health", id "health", query [];
+    /// This API's OpenAPI document.
+    OpenApi => Get "/v1/openapi.json", id "openapi", query [];
+    /// The configured boards and their current periods.
+    ListBoards => Get "/v1/boards", id "listBoards", query [];
+    /// One board's public configuration and current periods.
+    GetBoard => Get "/v1/boards/{board}", id "getBoard", query [], cached;
+    /// Empties one period of a board.
+    ResetPeriod => Delete "/v1/boards/{board}", id "resetPeriod", query [PeriodToEmpty, At];
+    /// A page of a board, best first.
+    Top => Get "/v1/boards/{board}/top", id "top", query [Period, At, Limit, Offset, Ties], cached;
+    /// A score write.
+    SubmitScore => Post "/v1/boards/{board}/scores", id "submitScore", query [];
+    /// One player's standing, the id in the query.
+    PlayerRankById => Get "/v1/boards/{board}/players", id "playerRankById", query [Id, Period, At];
+    /// Removes a player from every period, the id in the query.
+    RemovePlayerById => Delete "/v1/boards/{board}/players", id "removePlayerById", query [Id];
+    /// One player's standing.
+    PlayerRank => Get "/v1/boards/{board}/players/{player}", id "playerRank", query [Period, At];
+    /// Removes a player from every period.
+    RemovePlayer => Delete "/v1/boards/{board}/players/{player}", id "removePlayer", query [];
+    /// A player's neighbours.
+    Around => Get "/v1/boards/{board}/players/{player}/around", id "around", query [Period, At, Radius];
+    /// A short-lived player session, made by the game server.
+    CreateSession => Post "/v1/sessions", id "createSession", query [];
+    /// Ends the calling session.
+    EndSession => Delete "/v1/sessions/current", id "endSession", query [];
+}
+
+const BOARD: &str = "{board}";
+const PLAYER: &str = "{player}";
+
+/// A request's operation and the ids its path carries (empty where the template has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint<'a> {
+    pub operation: Operation,
+    pub board: &'a str,
+    pub player: &'a str,
+}
+
+/// Why a request has no operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteError {
+    /// No template has this path.
+    NotFound,
+    /// A template has this path, with other methods.
+    MethodNotAllowed,
+}
+
+/// The path's segments between slashes (surrounding slashes ignored), as [`route`] takes them
+/// once the caller has percent-decoded each.
+pub fn segments(path: &str) -> std::str::Split<'_, char> {
+    path.trim_matches('/').split('/')
+}
+
+/// The operation `method` asks for on the path of `segments` (see [`segments`]).
+pub fn route<'a>(method: &str, segments: &[&'a str]) -> Result<Endpoint<'a>, RouteError> {
+    let method = Method::parse(method);
+    let mut known = false;
+    for &operation in Operation::ALL {
+        let Some((board, player)) = captures(operation.template(), segments) else {
+            continue;
+        };
+        if method == Some(operation.method()) {
+            return Ok(Endpoint {
+                operation,
+                board,
+                player,
+            });
+        }
+        known = true;
+    }
+    Err(if known {
+        RouteError::MethodNotAllowed
+    } else {
+        RouteError::NotFound
+    })
+}
+
+/// The `{board}` and `{player}` of a path of `given` segments when it has `template`'s shape;
+/// an empty segment fills no placeholder.
+fn captures<'a>(template: &str, given: &[&'a str]) -> Option<(&'a str, &'a str)> {
+    let mut given = given.iter().copied();
+    let (mut board, mut player) = ("", "");
+    for wanted in segments(template) {
+        match (wanted, given.next()?) {
+            (BOARD, segment) if !segment.is_empty() => board = segment,
+            (PLAYER, segment) if !segment.is_empty() => player = segment,
+            (literal, segment) if literal == segment => {}
+            _ => return None,
+        }
+    }
+    given.next().is_none().then_some((board, player))
+}
+
+impl Operation {
+    /// This operation's path for `board` and `player`, which the caller has percent-encoded.
+    pub fn path(self, board: &str, player: &str) -> String {
+        self.template()
+            .replace(BOARD, board)
+            .replace(PLAYER, player)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_routes_to_itself() {
+        for &operation in Operation::ALL {
+            let path = operation.path("global", "alice");
+            let method = match operation.method() {
+                Method::Get => "GET",
+                Method::Post => "POST",
+                Method::Delete => "DELETE",
+            };
+            let path: Vec<&str> = segments(&path).collect();
+            let endpoint =
+                route(method, &path).unwrap_or_else(|error| panic!("{path:?}: {error:?}"));
+            assert_eq!(endpoint.operation, operation, "{path:?}");
+            let has = |placeholder| operation.template().contains(placeholder);
+            assert_eq!(endpoint.board, if has(BOARD) { "global" } else { "" });
+            assert_eq!(endpoint.player, if has(PLAYER) { "alice" } else { "" });
+        }
+    }
+
+    #[test]
+    fn operations_are_unique_by_id_and_by_method_and_template() {
+        let mut ids = std::collections::HashSet::new();
+        let mut shapes = std::collections::HashSet::new();
+        for &operation in Operation::ALL {
+            assert!(ids.insert(operation.id()), "{operation:?}");
+            assert!(
+                shapes.insert((operation.method(), operation.template())),
+                "{operation:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn known_paths_with_other_methods_are_405_and_the_rest_404() {
+        let route = |method: &str, path: &'static str| {
+            let segments: Vec<&str> = segments(path).collect();
+            route(method, &segments).map(|endpoint| (endpoint.operation, endpoint.player))
+        };
+        let not_allowed = Err(RouteError::MethodNotAllowed);
+        assert_eq!(route("PUT", "/v1/boards/global/scores"), not_allowed);
+        assert_eq!(route("POST", "/v1/boards"), not_allowed);
+        assert_eq!(route("POST", "/v1/boards/global/top"), not_allowed);
+        for path in [
+            "/v1/boards/g/top/x",
+            "/v1//boards/g/top",
+            "/",
+            "/v2/boards",
+            "/v1/boards/g/players/p/around/x",
+        ] {
+            assert_eq!(route("GET", path), Err(RouteError::NotFound), "{path}");
+        }
+        assert_eq!(route("HEAD", "/v1/boards/g/top"), Ok((Operation::Top, "")));
+        assert_eq!(route("GET", "/v1/boards/g/top/"), Ok((Operation::Top, "")));
+        // `around` in the player's place is a player, not the around route.
+        assert_eq!(
+            route("GET", "/v1/boards/g/players/around"),
+            Ok((Operation::PlayerRank, "around"))
+        );
+    }
+
+    #[test]
+    fn only_public_reads_are_edge_cached() {
+        for &operation in Operation::ALL {
+            if operation.edge_cached() {
+                assert_eq!(operation.method(), Method::Get, "{operation:?}");
+                assert!(!operation.template().contains(PLAYER), "{operation:?}");
+            }
+        }
+    }
+}
