@@ -40,6 +40,17 @@ describe("edge cache", () => {
     assert.equal(JSON.parse([...bodies][0]).total, 5);
   });
 
+  test("one board's configuration is cached like top: public for the window, 304 on its ETag", async () => {
+    const first = await call(stack, "GET", "/v1/boards/popular");
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.id, "popular");
+    assert.equal(first.headers.get("cache-control"), `public, max-age=${CACHE_SECONDS}`);
+    const again = await call(stack, "GET", "/v1/boards/popular", { headers: { "if-none-match": first.headers.get("etag") } });
+    assert.equal(again.status, 304);
+    const listed = (await call(stack, "GET", "/v1/boards")).json.boards.find((board) => board.id === "popular");
+    assert.deepEqual(first.json, listed, "the same as the list shows it");
+  });
+
   test("a cached page stays until its window ends; other queries are other pages", async () => {
     const first = await call(stack, "GET", "/v1/boards/popular/top?limit=10");
     await submit(stack, "popular", { player: uniquePlayer("late"), score: 1_000_000 });

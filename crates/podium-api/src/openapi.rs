@@ -1,25 +1,16 @@
 //! The OpenAPI 3.1 description of the API, served at `/v1/openapi.json`, derived from what the
-//! API serves: the paths and methods from `podium-wire`'s operation table, the body schemas
-//! from the body types themselves (schemars), the bounds from the shared limits. What only
-//! people need (what each answer means) is written here, one arm per operation, so a new
-//! operation does not compile until it is described.
+//! API serves: paths, methods, parameters, credentials and answers from `podium-wire`'s
+//! operation table, the body schemas from the body types themselves (schemars), the bounds from
+//! the shared limits. Nothing here names an operation.
 
 use podium_core::{ErrorCode, PeriodKind};
 use podium_wire::{
-    BOARD_ID_PATTERN, BoardInfo, Boards, DEFAULT_AROUND_RADIUS, DEFAULT_PAGE_SIZE, Health,
+    BOARD_ID_PATTERN, BoardInfo, Boards, Body, DEFAULT_AROUND_RADIUS, DEFAULT_PAGE_SIZE, Health,
     MAX_AROUND_RADIUS, MAX_OFFSET, MAX_PAGE_SIZE, MAX_PLAYER_ID_BYTES, NewScore, NewSession,
     Operation, PLAYER_ID_PATTERN, Page, PlayerRank, Query, Session, Submitted,
 };
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
-
-/// What one operation answers, for people: its responses and who may call it.
-struct Described {
-    /// Needs `Authorization: Bearer` (the server key or a session).
-    bearer: bool,
-    body: Option<Value>,
-    responses: Vec<(&'static str, Value)>,
-}
 
 /// The document.
 pub fn openapi_json() -> Value {
@@ -31,20 +22,29 @@ pub fn openapi_json() -> Value {
         .into_generator();
     let mut paths = Map::new();
     for &operation in Operation::ALL {
-        let described = describe(operation, &mut generator);
+        let answers: Map<String, Value> = operation
+            .answers()
+            .iter()
+            .map(|answer| {
+                let mut response = json!({"description": answer.description});
+                if let Some(body) = answer.body {
+                    response["content"] =
+                        json!({"application/json": {"schema": schema(body, &mut generator)}});
+                }
+                (answer.status.to_string(), response)
+            })
+            .collect();
         let mut item = json!({
             "operationId": operation.id(),
+            "summary": operation.summary(),
             "parameters": parameters(operation),
-            "responses": Map::from_iter(
-                described.responses.into_iter().map(|(status, response)| (status.to_owned(), response))
-            ),
+            "responses": answers,
         });
-        if described.bearer {
+        if operation.bearer() {
             item["security"] = json!([{"bearer": []}]);
         }
-        if let Some(body) = described.body {
-            item["requestBody"] =
-                json!({"required": true, "content": {"application/json": {"schema": body}}});
+        if let Some(body) = operation.takes() {
+            item["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema(body, &mut generator)}}});
         }
         paths
             .entry(operation.template())
@@ -71,161 +71,22 @@ pub fn openapi_json() -> Value {
     })
 }
 
-fn describe(operation: Operation, generator: &mut SchemaGenerator) -> Described {
-    let schema = |schema: schemars::Schema| schema.to_value();
-    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
-    let ok = |description: &str, schema: Value| json!({"description": description, "content": {"application/json": {"schema": schema}}});
-    let not_modified = json!({"description": "Not modified (If-None-Match)."});
-    let empty = |description: &str| json!({"description": description});
-    let public = |responses| Described {
-        bearer: false,
-        body: None,
-        responses,
+/// The schema of one of the API's bodies: a reference into the components, which the
+/// generator collects (the error envelope is added by hand from the code table).
+fn schema(body: Body, generator: &mut SchemaGenerator) -> Value {
+    let schema = match body {
+        Body::Health => generator.subschema_for::<Health>(),
+        Body::Boards => generator.subschema_for::<Boards>(),
+        Body::BoardInfo => generator.subschema_for::<BoardInfo>(),
+        Body::Page => generator.subschema_for::<Page>(),
+        Body::PlayerRank => generator.subschema_for::<PlayerRank>(),
+        Body::Submitted => generator.subschema_for::<Submitted>(),
+        Body::Session => generator.subschema_for::<Session>(),
+        Body::NewScore => generator.subschema_for::<NewScore>(),
+        Body::NewSession => generator.subschema_for::<NewSession>(),
+        Body::Error => return json!({"$ref": "#/components/schemas/Error"}),
     };
-    match operation {
-        Operation::Health => public(vec![
-            (
-                "200",
-                ok(
-                    "The store answers.",
-                    schema(generator.subschema_for::<Health>()),
-                ),
-            ),
-            ("503", error("The store is unreachable.")),
-        ]),
-        Operation::OpenApi => public(vec![("200", empty("This document."))]),
-        Operation::ListBoards => public(vec![(
-            "200",
-            ok(
-                "The configured boards.",
-                schema(generator.subschema_for::<Boards>()),
-            ),
-        )]),
-        Operation::GetBoard => public(vec![
-            (
-                "200",
-                ok(
-                    "The board's configuration and current periods, with an ETag.",
-                    schema(generator.subschema_for::<BoardInfo>()),
-                ),
-            ),
-            ("304", not_modified),
-            ("404", error("Unknown board.")),
-        ]),
-        Operation::ResetPeriod => Described {
-            bearer: true,
-            body: None,
-            responses: vec![
-                ("204", empty("The period was emptied.")),
-                (
-                    "400",
-                    error("No period named (missing_parameter), or an unknown or expired one."),
-                ),
-                ("401", error("No server key.")),
-                ("403", error("A session cannot moderate.")),
-                ("404", error("Unknown board.")),
-            ],
-        },
-        Operation::Top => public(vec![
-            (
-                "200",
-                ok(
-                    "The page, with an ETag.",
-                    schema(generator.subschema_for::<Page>()),
-                ),
-            ),
-            ("304", not_modified),
-            ("400", error("Bad parameter or period.")),
-            ("404", error("Unknown board.")),
-        ]),
-        Operation::SubmitScore => Described {
-            bearer: true,
-            body: Some(schema(generator.subschema_for::<NewScore>())),
-            responses: vec![
-                (
-                    "200",
-                    ok(
-                        "Stored; the score after the board's policy.",
-                        schema(generator.subschema_for::<Submitted>()),
-                    ),
-                ),
-                ("400", error("Invalid body.")),
-                ("401", error("No credentials.")),
-                ("403", error("A session for another player.")),
-                ("404", error("Unknown board.")),
-                ("413", error("Body too large.")),
-                ("415", error("Not application/json.")),
-                (
-                    "429",
-                    error("rate_limited, with Retry-After and RateLimit-* headers."),
-                ),
-            ],
-        },
-        Operation::PlayerRank | Operation::PlayerRankById => public(vec![
-            (
-                "200",
-                ok(
-                    "The player's standing, with an ETag.",
-                    schema(generator.subschema_for::<PlayerRank>()),
-                ),
-            ),
-            ("304", not_modified),
-            (
-                "400",
-                error("Missing or invalid player id, or a bad period."),
-            ),
-            ("404", error("Unknown board or player_not_found.")),
-        ]),
-        Operation::RemovePlayer | Operation::RemovePlayerById => Described {
-            bearer: true,
-            body: None,
-            responses: vec![
-                ("204", empty("Removed from every period.")),
-                ("400", error("Missing or invalid player id.")),
-                ("401", error("No server key.")),
-                ("403", error("A session cannot moderate.")),
-                ("404", error("Unknown board or player.")),
-            ],
-        },
-        Operation::Around => public(vec![
-            (
-                "200",
-                ok(
-                    "The neighbours, shifted at the edges, with an ETag.",
-                    schema(generator.subschema_for::<Page>()),
-                ),
-            ),
-            ("304", not_modified),
-            ("400", error("Invalid player id, period or radius.")),
-            ("404", error("Unknown board or player_not_found.")),
-        ]),
-        Operation::CreateSession => Described {
-            bearer: true,
-            body: Some(schema(generator.subschema_for::<NewSession>())),
-            responses: vec![
-                (
-                    "201",
-                    ok(
-                        "A short-lived player session.",
-                        schema(generator.subschema_for::<Session>()),
-                    ),
-                ),
-                ("400", error("Invalid body.")),
-                ("401", error("No server key.")),
-                ("403", error("A session cannot create sessions.")),
-                ("413", error("Body too large.")),
-                ("415", error("Not application/json.")),
-            ],
-        },
-        Operation::EndSession => Described {
-            bearer: true,
-            body: None,
-            responses: vec![
-                ("204", empty("Ended.")),
-                ("401", error("No live session token.")),
-            ],
-        },
-    }
+    schema.to_value()
 }
 
 /// The path parameters its template names, then the query parameters it reads.

@@ -672,3 +672,31 @@ async fn the_cause_of_a_5xx_goes_to_the_error_log_not_the_client() {
     assert!(!log[0].contains(wrong_token) && !log[0].contains(SERVER_KEY));
     drop(gateway);
 }
+
+#[tokio::test]
+async fn one_board_reads_as_the_list_shows_it_and_is_cacheable() {
+    let stack = Stack::start().await;
+    let (status, list, _) = stack.send(get("/v1/boards")).await;
+    assert_eq!(status, 200);
+    let listed = list["boards"]
+        .as_array()
+        .and_then(|boards| boards.iter().find(|board| board["id"] == "today"))
+        .cloned()
+        .expect("the list holds today");
+    let (status, board, response) = stack.send(get("/v1/boards/today")).await;
+    assert_eq!((status, &board), (200, &listed));
+    assert_eq!(board["timezone"], "Europe/Paris");
+    assert_eq!(board["periods"][0]["period"], "daily");
+    assert_eq!(response.header("cache-control"), Some("public, max-age=1"));
+    let etag = response.header("etag").unwrap_or_default().to_owned();
+    let (status, _, _) = stack
+        .send(get("/v1/boards/today").with_header("if-none-match", &etag))
+        .await;
+    assert_eq!(status, 304);
+    let (status, body, _) = stack.send(get("/v1/boards/nope")).await;
+    assert_eq!((status, code(&body)), (404, "unknown_board"));
+    let (status, _, _) = stack
+        .send(server(ApiRequest::new("POST", "/v1/boards/today")))
+        .await;
+    assert_eq!(status, 405);
+}

@@ -5,7 +5,8 @@
 //! answers with it, and the fuzz targets and the OpenAPI document walk it.
 //!
 //! Layout:
-//! - `route`: every [`Operation`] (method, path template, query, caching) in one table, and
+//! - `route`: every [`Operation`] (method, path template, query, caching, credentials, bodies,
+//!   answers) in one table, and
 //!   [`route`] from a request to its [`Endpoint`].
 //! - `body`: the request and response bodies; their JSON Schemas with the `schema` feature.
 //! - `limits`: every bound a client can run into.
@@ -23,4 +24,4 @@ pub use limits::{
     MAX_BODY_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_OFFSET, MAX_PAGE_SIZE, MAX_PLAYER_ID_BYTES,
     MAX_SAFE_INTEGER, MIN_SAFE_INTEGER,
 };
-pub use route::{Endpoint, Method, Operation, Query, RouteError, route, segments};
+pub use route::{Answer, Body, Endpoint, Method, Operation, Query, RouteError, route, segments};

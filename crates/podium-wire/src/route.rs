@@ -68,11 +68,37 @@ impl Query {
     }
 }
 
+/// What an operation answers with one status: a body of the API's (errors carry
+/// [`Body::Error`]) or none, and what it means, for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Option<Body>,
+    pub description: &'static str,
+}
+
+/// The bodies the API sends and takes, as named in its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Body {
+    Health,
+    Boards,
+    BoardInfo,
+    Page,
+    PlayerRank,
+    Submitted,
+    Session,
+    NewScore,
+    NewSession,
+    Error,
+}
+
 macro_rules! operations {
     ($(
         $(#[doc = $doc:literal])*
         $operation:ident => $method:ident $template:literal, id $id:literal,
-            query [$($query:ident),*] $(, $cached:ident)?;
+            query [$($query:ident),*] $(cache $cached:ident)? $(bearer $bearer:ident)?
+            $(takes $takes:ident)?
+            answers [$($status:literal $($body:ident)? $description:literal),* $(,)?];
     )*) => {
         /// One operation of the API: what a request asks for, whatever its ids.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,6 +130,13 @@ macro_rules! operations {
                 }
             }
 
+            /// What it does, in a line.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Self::$operation => concat!($($doc),*).trim_ascii(),)*
+                }
+            }
+
             /// The query parameters it reads.
             pub fn query(self) -> &'static [Query] {
                 match self {
@@ -114,44 +147,112 @@ macro_rules! operations {
             /// Public, identical for every viewer, and so served from the Worker's caches.
             pub fn edge_cached(self) -> bool {
                 match self {
-                    $(Self::$operation => operations!(@cached $($cached)?),)*
+                    $(Self::$operation => operations!(@flag $($cached)?),)*
+                }
+            }
+
+            /// Needs `Authorization: Bearer` (the server key, or a session where it writes).
+            pub fn bearer(self) -> bool {
+                match self {
+                    $(Self::$operation => operations!(@flag $($bearer)?),)*
+                }
+            }
+
+            /// The request body it takes, if any.
+            pub fn takes(self) -> Option<Body> {
+                match self {
+                    $(Self::$operation => operations!(@body $($takes)?),)*
+                }
+            }
+
+            /// Every answer it gives, by status.
+            pub fn answers(self) -> &'static [Answer] {
+                match self {
+                    $(Self::$operation => const { &[$(Answer {
+                        status: $status,
+                        body: operations!(@answer $status $($body)?),
+                        description: $description,
+                    }),*] },)*
                 }
             }
         }
     };
-    (@cached cached) => { true };
-    (@cached) => { false };
+    (@flag $flag:ident) => { true };
+    (@flag) => { false };
+    (@body $body:ident) => { Some(Body::$body) };
+    (@body) => { None };
+    (@answer $status:literal $body:ident) => { Some(Body::$body) };
+    (@answer $status:literal) => { if $status >= 400 { Some(Body::Error) } else { None } };
 }
 
 operations! {
     /// Whether the store answers.
-    Health => Get "/v1/health", id "health", query [];
+    Health => Get "/v1/health", id "health", query []
+        answers [200 Health "The store answers.", 503 "The store is unreachable."];
     /// This API's OpenAPI document.
-    OpenApi => Get "/v1/openapi.json", id "openapi", query [];
+    OpenApi => Get "/v1/openapi.json", id "openapi", query []
+        answers [200 "This document."];
     /// The configured boards and their current periods.
-    ListBoards => Get "/v1/boards", id "listBoards", query [];
+    ListBoards => Get "/v1/boards", id "listBoards", query []
+        answers [200 Boards "The configured boards."];
     /// One board's public configuration and current periods.
-    GetBoard => Get "/v1/boards/{board}", id "getBoard", query [], cached;
+    GetBoard => Get "/v1/boards/{board}", id "getBoard", query [] cache edge
+        answers [200 BoardInfo "The board, with an ETag.", 304 "Not modified (If-None-Match).",
+                 404 "Unknown board."];
     /// Empties one period of a board.
-    ResetPeriod => Delete "/v1/boards/{board}", id "resetPeriod", query [PeriodToEmpty, At];
+    ResetPeriod => Delete "/v1/boards/{board}", id "resetPeriod", query [PeriodToEmpty, At]
+        bearer server
+        answers [204 "The period was emptied.",
+                 400 "No period named (missing_parameter), or an unknown or expired one.",
+                 401 "No server key.", 403 "A session cannot moderate.", 404 "Unknown board."];
     /// A page of a board, best first.
-    Top => Get "/v1/boards/{board}/top", id "top", query [Period, At, Limit, Offset, Ties], cached;
+    Top => Get "/v1/boards/{board}/top", id "top", query [Period, At, Limit, Offset, Ties] cache edge
+        answers [200 Page "The page, with an ETag.", 304 "Not modified (If-None-Match).",
+                 400 "Bad parameter or period.", 404 "Unknown board."];
     /// A score write.
-    SubmitScore => Post "/v1/boards/{board}/scores", id "submitScore", query [];
+    SubmitScore => Post "/v1/boards/{board}/scores", id "submitScore", query []
+        bearer writer takes NewScore
+        answers [200 Submitted "Stored; the score after the board's policy.",
+                 400 "Invalid body.", 401 "No credentials.", 403 "A session for another player.",
+                 404 "Unknown board.", 413 "Body too large.", 415 "Not application/json.",
+                 429 "rate_limited, with Retry-After and RateLimit-* headers."];
     /// One player's standing, the id in the query.
-    PlayerRankById => Get "/v1/boards/{board}/players", id "playerRankById", query [Id, Period, At];
+    PlayerRankById => Get "/v1/boards/{board}/players", id "playerRankById", query [Id, Period, At]
+        answers [200 PlayerRank "The player's standing, with an ETag.",
+                 304 "Not modified (If-None-Match).", 400 "Missing or invalid id, or a bad period.",
+                 404 "Unknown board or player_not_found."];
     /// Removes a player from every period, the id in the query.
-    RemovePlayerById => Delete "/v1/boards/{board}/players", id "removePlayerById", query [Id];
+    RemovePlayerById => Delete "/v1/boards/{board}/players", id "removePlayerById", query [Id]
+        bearer server
+        answers [204 "Removed from every period.", 400 "Missing or invalid id.",
+                 401 "No server key.", 403 "A session cannot moderate.",
+                 404 "Unknown board or player."];
     /// One player's standing.
-    PlayerRank => Get "/v1/boards/{board}/players/{player}", id "playerRank", query [Period, At];
+    PlayerRank => Get "/v1/boards/{board}/players/{player}", id "playerRank", query [Period, At]
+        answers [200 PlayerRank "The player's standing, with an ETag.",
+                 304 "Not modified (If-None-Match).", 400 "Invalid player id or period.",
+                 404 "Unknown board or player_not_found."];
     /// Removes a player from every period.
-    RemovePlayer => Delete "/v1/boards/{board}/players/{player}", id "removePlayer", query [];
+    RemovePlayer => Delete "/v1/boards/{board}/players/{player}", id "removePlayer", query []
+        bearer server
+        answers [204 "Removed from every period.", 400 "Invalid player id.",
+                 401 "No server key.", 403 "A session cannot moderate.",
+                 404 "Unknown board or player."];
     /// A player's neighbours.
-    Around => Get "/v1/boards/{board}/players/{player}/around", id "around", query [Period, At, Radius];
+    Around => Get "/v1/boards/{board}/players/{player}/around", id "around",
+        query [Period, At, Radius]
+        answers [200 Page "The neighbours, shifted at the edges, with an ETag.",
+                 304 "Not modified (If-None-Match).", 400 "Invalid player id, period or radius.",
+                 404 "Unknown board or player_not_found."];
     /// A short-lived player session, made by the game server.
-    CreateSession => Post "/v1/sessions", id "createSession", query [];
+    CreateSession => Post "/v1/sessions", id "createSession", query [] bearer server
+        takes NewSession
+        answers [201 Session "A short-lived player session.", 400 "Invalid body.",
+                 401 "No server key.", 403 "A session cannot create sessions.",
+                 413 "Body too large.", 415 "Not application/json."];
     /// Ends the calling session.
-    EndSession => Delete "/v1/sessions/current", id "endSession", query [];
+    EndSession => Delete "/v1/sessions/current", id "endSession", query [] bearer session
+        answers [204 "Ended.", 401 "No live session token."];
 }
 
 const BOARD: &str = "{board}";
