@@ -12,8 +12,9 @@ use std::task::{Context, Poll, Waker};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use podium_api::{Api, ApiConfig, ApiRequest};
-use podium_core::ErrorCode;
+use podium_core::{ClientAddress, ErrorCode};
 use podium_redis::{Client, HttpResponse, Transport, TransportError};
+use podium_wire::Operation;
 use serde_json::Value;
 
 const SERVER_KEY: &str = "fuzz-server-key";
@@ -47,20 +48,13 @@ enum Method {
     Other(String),
 }
 
+/// One path segment: a literal of some operation's template (by its place among all of them),
+/// an id where a template has `{board}` or `{player}`, or anything.
 #[derive(Debug, Arbitrary)]
 enum Segment {
-    V1,
-    Boards,
+    Literal(u8),
     Board(bool),
-    Top,
-    Players,
     Player,
-    Around,
-    Scores,
-    Sessions,
-    Current,
-    Health,
-    OpenApi,
     Text(String),
 }
 
@@ -99,6 +93,8 @@ enum Body {
 #[derive(Debug, Arbitrary)]
 struct Input {
     method: Method,
+    /// Starts the path at one operation's own path (by its place in the table), or at `/`.
+    operation: Option<u8>,
     path: Vec<Segment>,
     trailing_slash: bool,
     query: Vec<(u8, String)>,
@@ -130,28 +126,45 @@ const SPECIAL_SCORES: &[&str] = &[
     "+1",
     "0x10",
 ];
-const QUERY_KEYS: &[&str] = &[
-    "period", "at", "limit", "offset", "ties", "radius", "id", "_token", "token",
-];
+/// Keys the fuzzer picks from: every query parameter some operation reads, and token
+/// spellings that must never authenticate.
+fn query_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&str> = Operation::ALL
+        .iter()
+        .flat_map(|operation| operation.query())
+        .map(|query| query.name())
+        .chain(["_token", "token"])
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The literal segments of every operation's template, each once.
+fn literals() -> Vec<&'static str> {
+    let mut literals: Vec<&str> = Operation::ALL
+        .iter()
+        .flat_map(|operation| podium_wire::segments(operation.template()))
+        .filter(|segment| !segment.starts_with('{'))
+        .collect();
+    literals.sort_unstable();
+    literals.dedup();
+    literals
+}
 
 fn path(input: &Input) -> String {
-    let mut path = String::new();
+    let literals = literals();
+    let mut path = input
+        .operation
+        .map(|at| Operation::ALL[usize::from(at) % Operation::ALL.len()].path("global", "alice"))
+        .unwrap_or_default();
     for segment in &input.path {
         path.push('/');
         path.push_str(match segment {
-            Segment::V1 => "v1",
-            Segment::Boards => "boards",
+            Segment::Literal(at) => literals[usize::from(*at) % literals.len()],
             Segment::Board(true) => "global",
             Segment::Board(false) => "speedrun",
-            Segment::Top => "top",
-            Segment::Players => "players",
             Segment::Player => "alice",
-            Segment::Around => "around",
-            Segment::Scores => "scores",
-            Segment::Sessions => "sessions",
-            Segment::Current => "current",
-            Segment::Health => "health",
-            Segment::OpenApi => "openapi.json",
             Segment::Text(text) => text,
         });
     }
@@ -216,15 +229,11 @@ fn request(input: &Input) -> ApiRequest {
     };
     let mut request = ApiRequest::new(method, &path(input));
     if !input.query.is_empty() {
+        let keys = query_keys();
         let query: Vec<String> = input
             .query
             .iter()
-            .map(|(key, value)| {
-                format!(
-                    "{}={value}",
-                    QUERY_KEYS[usize::from(*key) % QUERY_KEYS.len()]
-                )
-            })
+            .map(|(key, value)| format!("{}={value}", keys[usize::from(*key) % keys.len()]))
             .collect();
         request.query = Some(query.join("&"));
     }
@@ -244,7 +253,9 @@ fn request(input: &Input) -> ApiRequest {
     for (name, value) in &input.headers {
         request = request.with_header(name, value);
     }
-    request.client_ip = input.client_ip.map(Into::into);
+    request.client_address = input
+        .client_ip
+        .map(|ip| ClientAddress::Ip(std::net::IpAddr::from(ip)));
     request.with_body(body(&input.body))
 }
 
