@@ -20,7 +20,7 @@ export default {
     if (request.method !== "GET" && request.method !== "HEAD") {
       // Read here and handed to the handler as `request.podiumBody` (glue.rs takes it): the
       // isolate's own `await` costs less than a Rust future waiting on the promise. A string key,
-      // not a symbol: workerd's Request took a symbol-keyed property measurably slower. A body the
+      // not a symbol, which workerd's Request handles more slowly (docs/benchmarks.md). A body the
       // client never finished is handed over as the error, answered as a bad request.
       try {
         request.podiumBody = new Uint8Array(await request.arrayBuffer());

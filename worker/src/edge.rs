@@ -14,8 +14,7 @@ use worker::{Context, Env, event, js_sys};
 
 // The Workers runtime's own types: the handler takes and returns them as they are, since
 // `worker::Request` reads the request's `cf` object and `worker::Response` its body stream on
-// every request, work this Worker never needs (an eighth of a cached read's CPU time in
-// `bench/worker/profile.mjs`).
+// every request, work this Worker never needs (docs/benchmarks.md has what it cost).
 use web_sys::{Cache, Headers, Request, Response, ResponseInit, WorkerGlobalScope};
 
 use crate::fresh::{FreshCache, MAX_FRESH_PAGES};
@@ -76,8 +75,8 @@ impl Page {
 ///
 /// wasm-bindgen-futures wakes Rust futures through a task queue, which it schedules with the
 /// global `queueMicrotask` when there is one and else with `then` on a resolved promise. workerd's
-/// `queueMicrotask` makes a new function around every callback; in `bench/worker/profile.mjs` it
-/// was a tenth of a score write's isolate time, where `then` costs next to nothing. The queue is
+/// `queueMicrotask` makes a new function around every callback, where `then` costs next to
+/// nothing (docs/benchmarks.md, "Worker: instructions per request"). The queue is
 /// made on first use and keeps its choice, so it is made here, with `queueMicrotask` out of
 /// sight for that moment. Both ways run the same callbacks in the same order.
 #[event(start)]

@@ -2,8 +2,9 @@
 //!
 //! `web-sys` makes every property read, header and string a call of its own, and in workerd each
 //! one has a price (a string decoded on one side and allocated on the other, often a C++ object
-//! such as `Headers` behind it). A score write made about thirty of them; through these functions
-//! it makes a handful. Hand-written because no crate offers coarser calls than `web-sys`.
+//! such as `Headers` behind it). Through these functions a request makes a handful of crossings
+//! (docs/benchmarks.md counts them). Hand-written because no crate offers coarser calls than
+//! `web-sys`.
 //!
 //! Text crosses as lines: header names and values never contain a line break (the runtime
 //! refuses them), nor does a parsed URL.

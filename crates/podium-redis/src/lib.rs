@@ -1,6 +1,5 @@
 //! The Upstash Redis REST protocol as a typed client, for Podium's Cloudflare Worker (wasm32) and
-//! for native tools and tests. See `/work/shared/reference/upstash-rest-protocol.md` for the wire
-//! format.
+//! for native tools and tests. `docs/protocol.md` describes the wire format.
 //!
 //! Layout:
 //! - `command`: [`Command`], a command name plus arguments built through [`Arg`], and its JSON
