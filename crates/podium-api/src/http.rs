@@ -120,6 +120,18 @@ impl ApiResponse {
         }
     }
 
+    /// A body that is JSON already.
+    pub fn json_text(status: u16, body: &[u8]) -> Self {
+        Self {
+            status,
+            headers: vec![(
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: body.to_vec(),
+        }
+    }
+
     pub fn error(error: &ApiError) -> Self {
         Self::json(error.status(), error)
     }

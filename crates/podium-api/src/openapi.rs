@@ -138,3 +138,18 @@ fn parameters(operation: Operation) -> Vec<Value> {
     }
     parameters
 }
+
+#[cfg(test)]
+mod tests {
+    /// The Worker serves the checked-in copy; it must be what the table and the bodies say.
+    #[test]
+    fn the_served_copy_is_the_derived_document() {
+        let served: serde_json::Value =
+            serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON");
+        assert!(
+            served == super::openapi_json(),
+            "crates/podium-api/openapi.json is stale: run \
+             `cargo run -p podium-api --example openapi > crates/podium-api/openapi.json`"
+        );
+    }
+}

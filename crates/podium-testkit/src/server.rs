@@ -230,8 +230,8 @@ impl RedisServer {
     /// reply after 500 ms unless told otherwise, and on a loaded machine setting up a cluster's
     /// 16,384 slots can take longer: a test waits for its server, it does not time it.
     pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
-        let config = redis::AsyncConnectionConfig::new()
-            .set_response_timeout(Some(Duration::from_secs(30)));
+        let config =
+            redis::AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(30)));
         self.client()
             .get_multiplexed_async_connection_with_config(&config)
             .await
