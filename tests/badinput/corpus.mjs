@@ -14,7 +14,12 @@
 //
 // Context `c` holds the credentials and ids the cases need; see badinput.test.mjs.
 
+import { readFileSync } from "node:fs";
+
 const MB = 1024 * 1024;
+
+/** The API's own description of its operations, derived from podium-wire's table. */
+const OPENAPI = JSON.parse(readFileSync(new URL("../../crates/podium-api/openapi.json", import.meta.url), "utf8"));
 
 const nest = (depth, open, close, inner = "1") => open.repeat(depth) + inner + close.repeat(depth);
 const bytes = (...parts) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
@@ -259,6 +264,20 @@ export function workerCases(c) {
     ["PUT", `/v1/boards/global/players/${c.playerA}/around`],
   ]) {
     add(`method: ${method} ${path}`, { method, path, headers: key, body: method === "GET" ? undefined : body }, 405, "method_not_allowed");
+  }
+
+  // Generated from the operation table: on every documented path, each method it does not
+  // serve is 405, and each one it serves refuses an unknown board before anything else.
+  for (const [template, item] of Object.entries(OPENAPI.paths)) {
+    const on = (board) => template.replace("{board}", board).replace("{player}", c.playerA);
+    for (const method of ["GET", "POST", "DELETE", "PUT", "PATCH"]) {
+      if (method.toLowerCase() in item) continue;
+      add(`table: ${method} ${template}`, { method, path: on("global"), headers: key, body: method === "GET" ? undefined : body }, 405, "method_not_allowed");
+    }
+    if (!template.includes("{board}")) continue;
+    for (const method of Object.keys(item).map((m) => m.toUpperCase())) {
+      add(`table: unknown board, ${method} ${template}`, { method, path: on("no-such-board"), headers: key, body: method === "GET" ? undefined : body }, 404, "unknown_board");
+    }
   }
 
   // Paths.
