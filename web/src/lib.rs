@@ -2,8 +2,17 @@
 //!
 //! - `model`: the pure parts (options and URLs, API shapes, rank movement, backoff, countdown),
 //!   compiled natively and unit tested.
+//! - `json` (wasm): the API's answers decoded with the browser's `JSON.parse`.
 //! - `transport` (wasm): the [`Transport`] trait (one conditional GET) and the browser's fetch.
-//! - `widget` (wasm): the poll loop and the Leptos view in the element's shadow root.
+//! - `poll` (wasm): the `Controller`, the poll loop (ETags, backoff, the viewer's neighbourhood).
+//! - `timer` (wasm): the `Alarm` the loop sleeps on between polls, woken early by option changes,
+//!   visibility and destroy.
+//! - `signals` (wasm): the reactive state the loop writes and the view reads, and its `Row`s.
+//! - `format` (wasm): numbers in the page's locale (`Intl.NumberFormat`), the rank announcement.
+//! - `components` (wasm): the Leptos view (`Leaderboard`, `BoardRow`, `PeriodTabs`).
+//! - `mount` (wasm): the shadow root, the view and the page listeners, released on destroy.
+//! - the `wasm` module below: the JS API ([`mount`], [`WidgetHandle`]) and the element's
+//!   definition at module start.
 //! - `js/element.js`: the custom element, calling [`mount`]; `js/podium-widget.js`: the package
 //!   entry that loads the wasm (copied into `web/pkg` by `scripts/build-widget.sh`).
 
@@ -15,11 +24,21 @@ pub use model::{
 };
 
 #[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod format;
+#[cfg(target_arch = "wasm32")]
 mod json;
 #[cfg(target_arch = "wasm32")]
-mod transport;
+mod mount;
 #[cfg(target_arch = "wasm32")]
-mod widget;
+mod poll;
+#[cfg(target_arch = "wasm32")]
+mod signals;
+#[cfg(target_arch = "wasm32")]
+mod timer;
+#[cfg(target_arch = "wasm32")]
+mod transport;
 
 #[cfg(target_arch = "wasm32")]
 pub use transport::{FetchTransport, LocalFuture, Reply, Transport, TransportError};
@@ -35,8 +54,8 @@ mod wasm {
     use web_sys::HtmlElement;
 
     use crate::model::{Options, Setting};
+    use crate::mount::Mounted;
     use crate::transport::{FetchTransport, Transport};
-    use crate::widget::Mounted;
 
     /// The element's tag.
     const TAG: &str = "podium-leaderboard";
@@ -81,7 +100,7 @@ mod wasm {
                 Ok(v) if v.is_null() => Setting::Reset,
                 Ok(v) => match (v.as_string(), v.as_f64()) {
                     (Some(text), _) => Setting::Set(text),
-                    // JS's own number-to-string: Rust's float formatting costs ~8 KB of wasm.
+                    // JS's own number-to-string: Rust's float formatting is large in wasm.
                     (None, Some(_)) => Setting::Set(
                         js_sys::Number::unchecked_from_js(v)
                             .to_string_with_radix(10)
