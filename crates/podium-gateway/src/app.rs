@@ -11,15 +11,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use futures::StreamExt;
-use podium_core::{
-    CommandClass, MAX_KEY_BYTES, RefusalReason, Secret, bearer_token, classify, first_key,
-};
+use podium_core::{Secret, bearer_token};
 
 use crate::backend::{Backend, Reply};
 use crate::config::GatewayConfig;
 use crate::cors::CorsLayer;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
+use crate::policy::{CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key};
 use crate::reply::{self, Encoding};
 use crate::request::{self, Command};
 

@@ -16,6 +16,7 @@ use tokio::sync::{OnceCell, oneshot};
 use crate::coalesce::{Coalescer, lock};
 use crate::config::RedisConfig;
 use crate::error::GatewayError;
+use crate::policy;
 use crate::reply::{SharedReply, server_error_text};
 use crate::request::Command;
 
@@ -122,12 +123,12 @@ impl Backend {
         command: Command,
     ) -> Result<(Arc<SharedReply>, bool), GatewayError> {
         let deadline = self.deadline();
-        if podium_core::is_kill(&command) {
+        if policy::is_kill(&command) {
             let value = self.run_on_own_connection(deadline, &command).await?;
             return Ok((Arc::new(SharedReply::new(value)), false));
         }
         match &self.inner.coalescer {
-            Some(coalescer) if podium_core::is_shareable(&command) => {
+            Some(coalescer) if policy::is_shareable(&command) => {
                 let backend = self.clone();
                 let (flight, boarded) =
                     coalescer.join(Arc::new(command), deadline, move |command| async move {
@@ -506,7 +507,7 @@ async fn cluster_pipeline(
 ) -> Result<Vec<Reply>, RedisError> {
     let mut groups: Vec<(Option<Slot>, Vec<usize>)> = Vec::new();
     for (index, command) in commands.iter().enumerate() {
-        let slot = podium_core::first_key(command).map(Slot::for_key);
+        let slot = policy::first_key(command).map(Slot::for_key);
         match groups
             .iter_mut()
             .find(|(group_slot, _)| slot.is_some() && *group_slot == slot)

@@ -13,7 +13,7 @@
 //! flight takes no one once its command has left: a newcomer would get data older than its
 //! own request, and boards the next flight instead.
 //!
-//! Only commands [`podium_core::is_shareable`] allows are coalesced (deterministic reads), and
+//! Only commands [`crate::policy::is_shareable`] allows are coalesced (deterministic reads), and
 //! only single-command requests: a pipeline's commands keep their own order.
 
 use std::hash::Hash;

@@ -5,7 +5,9 @@
 //! Layout:
 //! - [`config`](GatewayConfig): what the binary parses from flags and environment.
 //! - `request`: the request forms (body, path, path + body, path + query) → commands.
-//! - `app`: the routes, authentication, command policy and response headers.
+//! - `app`: the routes, authentication and response headers.
+//! - `policy`: which commands the gateway forwards, for which token, and the ACL rules that
+//!   hold scripts to the same.
 //! - `backend`: the shared multiplexed (or cluster) connection, single commands sent in
 //!   batches, pipelines and MULTI/EXEC.
 //! - `coalesce`: identical concurrent reads share one trip to Redis.
@@ -22,6 +24,7 @@ mod config;
 mod cors;
 mod error;
 mod metrics;
+mod policy;
 mod reply;
 mod request;
 mod server;
@@ -33,4 +36,8 @@ pub use config::{
     RedisConfig,
 };
 pub use error::GatewayError;
+pub use policy::{
+    CommandClass, MAX_KEY_BYTES, RefusalReason, acl_denied, acl_rules, classify, first_key,
+    is_kill, is_read_only, is_shareable,
+};
 pub use server::{bind, run, run_per_core};

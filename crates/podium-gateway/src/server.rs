@@ -71,7 +71,7 @@ async fn warn_if_scripts_can_do_more(backend: &Backend) {
           if ok and yes then allowed[#allowed + 1] = command end \
         end \
         return allowed";
-    let denied = podium_core::acl_denied();
+    let denied = crate::policy::acl_denied();
     let mut check: Vec<Vec<u8>> = vec![b"EVAL".to_vec(), CHECK.into(), b"0".to_vec()];
     check.extend(denied.iter().map(|command| command.join("|").into_bytes()));
     match backend.command(&check).await {
