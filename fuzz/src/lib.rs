@@ -3,9 +3,9 @@
 //!
 //! Depending on `podium-gateway` would build axum, hyper, tokio, rustls and ring with the fuzzing
 //! instrumentation, several minutes on 2 cores for modules that need none of them. These files
-//! use only `GatewayError::BadRequest` and the `Reply` alias from the rest of the gateway; the
-//! stand-ins below provide exactly those, so a change to one of them that needs more fails this
-//! build (run by `npm test`) rather than going unfuzzed.
+//! use only `GatewayError::BadRequest` from the rest of the gateway; the stand-in below provides
+//! exactly that, so a change to one of them that needs more fails this build (run by `npm test`)
+//! rather than going unfuzzed.
 
 #[path = "../../crates/podium-gateway/src/request.rs"]
 pub mod request;
@@ -22,9 +22,4 @@ pub mod error {
     pub enum GatewayError {
         BadRequest(String),
     }
-}
-
-/// Stand-in for the gateway's backend: one reply of a pipeline, or the error text sent for it.
-pub mod backend {
-    pub type Reply = Result<redis::Value, String>;
 }

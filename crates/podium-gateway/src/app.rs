@@ -13,14 +13,14 @@ use axum::routing::{any, get};
 use futures::StreamExt;
 use podium_core::{Secret, bearer_token};
 
-use crate::backend::{Backend, Reply};
+use crate::backend::Backend;
 use crate::config::GatewayConfig;
 use crate::cors::CorsLayer;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
 use crate::policy::{CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key};
-use crate::reply::{self, Encoding};
-use crate::request::{self, Command};
+use crate::reply::{self, Encoding, PipelineReply};
+use crate::request::{self, CommandArgs};
 
 const SYNC_TOKEN: HeaderName = HeaderName::from_static("upstash-sync-token");
 const ENCODING: HeaderName = HeaderName::from_static("upstash-encoding");
@@ -158,7 +158,7 @@ impl AppState {
     }
 
     /// Applies the command policy to one command; `Ok(true)` when it may write.
-    fn permit(&self, access: Access, command: &Command) -> Result<bool, GatewayError> {
+    fn permit(&self, access: Access, command: &CommandArgs) -> Result<bool, GatewayError> {
         // Redis quotes an unknown command's name in its error, and redis-rs cannot read an error
         // line that is not UTF-8: it would drop the shared connection and answer 503. Command
         // names are ASCII, so such a name is refused here instead.
@@ -195,7 +195,7 @@ impl AppState {
     }
 
     /// Applies the policy to every command, refusing the whole request if one is refused.
-    fn permit_all(&self, access: Access, commands: &[Command]) -> Result<bool, GatewayError> {
+    fn permit_all(&self, access: Access, commands: &[CommandArgs]) -> Result<bool, GatewayError> {
         commands.iter().try_fold(false, |writes, command| {
             Ok(self.permit(access, command)? || writes)
         })
@@ -379,7 +379,7 @@ async fn pipeline(State(state): State<AppState>, request: Request) -> Response {
             .collect();
         let wrote = permits.iter().any(|permit| matches!(permit, Ok(true)));
         head_never_writes(method, wrote)?;
-        let allowed: Vec<Command> = commands
+        let allowed: Vec<CommandArgs> = commands
             .into_iter()
             .zip(&permits)
             .filter(|(_, permit)| permit.is_ok())
@@ -391,7 +391,7 @@ async fn pipeline(State(state): State<AppState>, request: Request) -> Response {
             state.backend.pipeline(&allowed).await?
         }
         .into_iter();
-        let replies: Vec<Reply> = permits
+        let replies: Vec<PipelineReply> = permits
             .iter()
             .map(|permit| match permit {
                 Ok(_) => replies

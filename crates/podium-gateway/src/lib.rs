@@ -24,6 +24,7 @@ mod config;
 mod cors;
 mod error;
 mod metrics;
+mod mutex;
 mod policy;
 mod reply;
 mod request;
