@@ -149,10 +149,10 @@ impl Backend {
     /// runtime and the next: one pipeline, one write, one reply to read.
     ///
     /// The multiplexed connection alone writes whatever has queued up each time its task runs.
-    /// Waiting one more turn gathers more per write, so Valkey wakes up less often; on a
-    /// machine shared with the clients that CPU goes to them and the p99 latency drops (see
-    /// the p99 rows of `npm run bench:gateway`). A lone command
-    /// waits one turn, microseconds. (Not on a cluster, where commands go to different nodes.)
+    /// Waiting one more turn gathers more per write, so Valkey wakes up less often and, on a
+    /// machine shared with the clients, leaves them the CPU (docs/benchmarks.md has the p99
+    /// latencies). A lone command waits one turn. (Not on a cluster, where commands go to
+    /// different nodes.)
     async fn batched(&self, connection: ConnectionManager, cmd: Cmd) -> Result<Value, RedisError> {
         let (sender, receiver) = oneshot::channel();
         let first = {
