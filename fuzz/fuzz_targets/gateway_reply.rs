@@ -7,8 +7,9 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use libfuzzer_sys::fuzz_target;
-use podium_fuzz::backend::Reply;
-use podium_fuzz::reply::{Encoding, entries_json, entry_json, replies_resp2, write_resp2};
+use podium_fuzz::reply::{
+    Encoding, PipelineReply, entries_json, entry_json, replies_resp2, write_resp2,
+};
 use redis::{PushKind, Value, VerbatimFormat};
 use serde_json::Value as Json;
 
@@ -20,7 +21,7 @@ const MAX_DEPTH: u32 = 6;
 #[derive(Debug)]
 struct Input {
     value: Value,
-    replies: Vec<Reply>,
+    replies: Vec<PipelineReply>,
 }
 
 impl<'a> Arbitrary<'a> for Input {

@@ -6,7 +6,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use podium_core::{classify, first_key, is_read_only};
+use podium_fuzz::policy::{classify, first_key, is_read_only};
 use podium_fuzz::request::{command_list, single_command, token_from_query};
 
 #[derive(Debug, Arbitrary)]

@@ -6,7 +6,6 @@
 //!
 //! Layout:
 //! - `secret`: bearer secrets compared in constant time.
-//! - `command`: which Redis commands a REST gateway may run, and for which token.
 //! - `validate`: validated newtypes for player and board ids, display names and scores.
 //! - `board`: board configuration (`PODIUM_BOARDS`), validated at start.
 //! - `period`: daily, weekly and monthly periods in a board's time zone: ids, resets, expiry.
@@ -21,7 +20,6 @@
 
 mod api_error;
 mod board;
-mod command;
 pub mod keys;
 mod period;
 mod ratelimit;
@@ -33,10 +31,6 @@ pub use api_error::{ApiError, ErrorCode, UnknownErrorCode};
 pub use board::{
     Board, Boards, ConfigError, DEFAULT_RETENTION, LOCAL_BOARDS_JSON, MAX_RETENTION,
     MAX_TITLE_CHARS, Order, Policy, RateLimits,
-};
-pub use command::{
-    CommandClass, MAX_KEY_BYTES, RefusalReason, acl_denied, acl_rules, classify, first_key,
-    is_kill, is_read_only, is_shareable,
 };
 /// Board time zones are jiff's; re-exported so callers need no direct dependency.
 pub use jiff::tz::TimeZone;

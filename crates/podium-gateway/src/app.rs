@@ -7,21 +7,21 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use futures::StreamExt;
-use podium_core::{
-    CommandClass, MAX_KEY_BYTES, RefusalReason, Secret, bearer_token, classify, first_key,
-};
+use podium_core::{Secret, bearer_token};
 
-use crate::backend::{Backend, Reply};
+use crate::backend::Backend;
 use crate::config::GatewayConfig;
 use crate::cors::CorsLayer;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
-use crate::reply::{self, Encoding};
-use crate::request::{self, Command};
+use crate::policy::{CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key};
+use crate::reply::{self, Encoding, PipelineReply};
+use crate::request::{self, CommandArgs};
 
 const SYNC_TOKEN: HeaderName = HeaderName::from_static("upstash-sync-token");
 const ENCODING: HeaderName = HeaderName::from_static("upstash-encoding");
@@ -103,7 +103,7 @@ enum Format {
 }
 
 /// The parts of a request every command route needs, checked in the protocol's order:
-/// method (405), token (401), body size (413), format headers (400).
+/// method (405), token (401), body size (400), format headers (400).
 struct Checked {
     access: Access,
     format: Format,
@@ -159,7 +159,7 @@ impl AppState {
     }
 
     /// Applies the command policy to one command; `Ok(true)` when it may write.
-    fn permit(&self, access: Access, command: &Command) -> Result<bool, GatewayError> {
+    fn permit(&self, access: Access, command: &CommandArgs) -> Result<bool, GatewayError> {
         // Redis quotes an unknown command's name in its error, and redis-rs cannot read an error
         // line that is not UTF-8: it would drop the shared connection and answer 503. Command
         // names are ASCII, so such a name is refused here instead.
@@ -196,7 +196,7 @@ impl AppState {
     }
 
     /// Applies the policy to every command, refusing the whole request if one is refused.
-    fn permit_all(&self, access: Access, commands: &[Command]) -> Result<bool, GatewayError> {
+    fn permit_all(&self, access: Access, commands: &[CommandArgs]) -> Result<bool, GatewayError> {
         commands.iter().try_fold(false, |writes, command| {
             Ok(self.permit(access, command)? || writes)
         })
@@ -209,6 +209,21 @@ impl AppState {
             self.shared.sync.load(Ordering::Relaxed)
         };
         HeaderValue::from(token)
+    }
+
+    /// Runs a command route's `handler` and records the request in the metrics, however it
+    /// ended: its outcome, its time, and the commands it sent to Redis, which the handler
+    /// counts as it goes (none when it was refused before sending).
+    async fn measured(
+        &self,
+        request: Request,
+        handler: impl AsyncFnOnce(&Self, &Parts, Body, &mut usize) -> Result<Response, GatewayError>,
+    ) -> Response {
+        let (parts, body) = request.into_parts();
+        let started = Instant::now();
+        let mut commands = 0;
+        let result = handler(self, &parts, body, &mut commands).await;
+        self.finish(started, commands, result)
     }
 
     fn finish(
@@ -331,109 +346,101 @@ fn resp2_reply(sync: HeaderValue, body: Vec<u8>) -> Response {
 
 /// One command, in any of the body, path, path + body and path + query forms.
 async fn single(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-    let started = Instant::now();
-    // Commands this request sent to Redis itself: none when it was refused before sending, or
-    // shared another request's trip.
-    let mut sent = 0;
-    let result = async {
-        let checked = state.check(method, uri, headers, body).await?;
-        let command = request::single_command(uri.path(), uri.query(), &checked.body)?;
-        let wrote = state.permit(checked.access, &command)?;
-        head_never_writes(method, wrote)?;
-        sent = 1;
-        let (shared, boarded) = state.backend.shared_command(command).await?;
-        if boarded {
-            sent = 0;
-            state.shared.metrics.record_coalesced();
-        }
-        let sync = state.sync_token(wrote);
-        Ok(match checked.format {
-            Format::Json(encoding) => json_reply(sync, shared.json(encoding)),
-            Format::Resp2 => {
-                let mut out = Vec::new();
-                reply::write_resp2(&mut out, shared.value());
-                resp2_reply(sync, out)
+    state
+        .measured(request, async |state, parts, body, sent| {
+            let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
+            let checked = state.check(method, uri, headers, body).await?;
+            let command = request::single_command(uri.path(), uri.query(), &checked.body)?;
+            let wrote = state.permit(checked.access, &command)?;
+            head_never_writes(method, wrote)?;
+            *sent = 1;
+            let (shared, boarded) = state.backend.shared_command(command).await?;
+            if boarded {
+                // Another request's trip answered this one: it sent nothing itself.
+                *sent = 0;
+                state.shared.metrics.record_coalesced();
             }
+            let sync = state.sync_token(wrote);
+            Ok(match checked.format {
+                Format::Json(encoding) => json_reply(sync, shared.json(encoding)),
+                Format::Resp2 => {
+                    let mut out = Vec::new();
+                    reply::write_resp2(&mut out, shared.value());
+                    resp2_reply(sync, out)
+                }
+            })
         })
-    }
-    .await;
-    state.finish(started, sent, result)
+        .await
 }
 
 /// Many commands in order, sent as one RESP pipeline; not atomic.
 async fn pipeline(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-    let started = Instant::now();
-    let mut count = 0;
-    let result = async {
-        let checked = state.check(method, uri, headers, body).await?;
-        let commands = request::command_list(&checked.body, state.shared.config.max_pipeline)?;
-        count = commands.len();
-        // A refused command gets its own error entry, like a command Redis rejects, so one
-        // refusal does not fail the unrelated commands a client auto-pipelined with it.
-        let permits: Vec<_> = commands
-            .iter()
-            .map(|command| state.permit(checked.access, command))
-            .collect();
-        let wrote = permits.iter().any(|permit| matches!(permit, Ok(true)));
-        head_never_writes(method, wrote)?;
-        let allowed: Vec<Command> = commands
-            .into_iter()
-            .zip(&permits)
-            .filter(|(_, permit)| permit.is_ok())
-            .map(|(command, _)| command)
-            .collect();
-        let mut replies = if allowed.is_empty() {
-            Vec::new()
-        } else {
-            state.backend.pipeline(&allowed).await?
-        }
-        .into_iter();
-        let replies: Vec<Reply> = permits
-            .iter()
-            .map(|permit| match permit {
-                Ok(_) => replies
-                    .next()
-                    .unwrap_or_else(|| Err("ERR no reply".to_owned())),
-                Err(refusal) => Err(refusal.to_string()),
+    state
+        .measured(request, async |state, parts, body, count| {
+            let checked = state
+                .check(&parts.method, &parts.uri, &parts.headers, body)
+                .await?;
+            let commands = request::command_list(&checked.body, state.shared.config.max_pipeline)?;
+            *count = commands.len();
+            // A refused command gets its own error entry, like a command Redis rejects, so one
+            // refusal does not fail the unrelated commands a client auto-pipelined with it.
+            let permits: Vec<_> = commands
+                .iter()
+                .map(|command| state.permit(checked.access, command))
+                .collect();
+            let wrote = permits.iter().any(|permit| matches!(permit, Ok(true)));
+            head_never_writes(&parts.method, wrote)?;
+            let allowed: Vec<CommandArgs> = commands
+                .into_iter()
+                .zip(&permits)
+                .filter(|(_, permit)| permit.is_ok())
+                .map(|(command, _)| command)
+                .collect();
+            let mut replies = if allowed.is_empty() {
+                Vec::new()
+            } else {
+                state.backend.pipeline(&allowed).await?
+            }
+            .into_iter();
+            let replies: Vec<PipelineReply> = permits
+                .iter()
+                .map(|permit| match permit {
+                    Ok(_) => replies
+                        .next()
+                        .unwrap_or_else(|| Err("ERR no reply".to_owned())),
+                    Err(refusal) => Err(refusal.to_string()),
+                })
+                .collect();
+            let sync = state.sync_token(wrote);
+            Ok(match checked.format {
+                Format::Json(encoding) => json_reply(sync, reply::entries_json(&replies, encoding)),
+                Format::Resp2 => resp2_reply(sync, reply::replies_resp2(&replies)),
             })
-            .collect();
-        let sync = state.sync_token(wrote);
-        Ok(match checked.format {
-            Format::Json(encoding) => json_reply(sync, reply::entries_json(&replies, encoding)),
-            Format::Resp2 => resp2_reply(sync, reply::replies_resp2(&replies)),
         })
-    }
-    .await;
-    state.finish(started, count, result)
+        .await
 }
 
 /// Many commands in MULTI … EXEC.
 async fn multi_exec(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
-    let started = Instant::now();
-    let mut count = 0;
-    let result = async {
-        let checked = state.check(method, uri, headers, body).await?;
-        let Format::Json(encoding) = checked.format else {
-            return Err(GatewayError::BadRequest(
-                "Upstash-Response-Format: resp2 is not supported for transactions".into(),
-            ));
-        };
-        let commands = request::command_list(&checked.body, state.shared.config.max_pipeline)?;
-        count = commands.len();
-        let wrote = state.permit_all(checked.access, &commands)?;
-        head_never_writes(method, wrote)?;
-        let replies = state.backend.transaction(&commands).await?;
-        let sync = state.sync_token(wrote);
-        Ok(json_reply(sync, reply::entries_json(&replies, encoding)))
-    }
-    .await;
-    state.finish(started, count, result)
+    state
+        .measured(request, async |state, parts, body, count| {
+            let checked = state
+                .check(&parts.method, &parts.uri, &parts.headers, body)
+                .await?;
+            let Format::Json(encoding) = checked.format else {
+                return Err(GatewayError::BadRequest(
+                    "Upstash-Response-Format: resp2 is not supported for transactions".into(),
+                ));
+            };
+            let commands = request::command_list(&checked.body, state.shared.config.max_pipeline)?;
+            *count = commands.len();
+            let wrote = state.permit_all(checked.access, &commands)?;
+            head_never_writes(&parts.method, wrote)?;
+            let replies = state.backend.transaction(&commands).await?;
+            let sync = state.sync_token(wrote);
+            Ok(json_reply(sync, reply::entries_json(&replies, encoding)))
+        })
+        .await
 }
 
 /// Liveness for load balancers: PING through the shared connection.

@@ -13,11 +13,13 @@ use redis::cluster_routing::Slot;
 use redis::{Cmd, Pipeline, RedisError, TlsCertificates, Value};
 use tokio::sync::{OnceCell, oneshot};
 
-use crate::coalesce::{Coalescer, lock};
+use crate::coalesce::Coalescer;
 use crate::config::RedisConfig;
 use crate::error::GatewayError;
-use crate::reply::{SharedReply, server_error_text};
-use crate::request::Command;
+use crate::mutex::lock;
+use crate::policy;
+use crate::reply::{PipelineReply, SharedReply, server_error_text};
+use crate::request::CommandArgs;
 
 /// How long one attempt to (re)connect may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -49,7 +51,7 @@ struct Inner {
     /// Whether the last exchange with Redis worked; exported as a metric.
     healthy: AtomicBool,
     /// Open flights of identical reads, when coalescing is on.
-    coalescer: Option<Coalescer<Arc<Command>, SharedResult>>,
+    coalescer: Option<Coalescer<Arc<CommandArgs>, SharedResult>>,
     /// Single commands waiting to leave together (see [`Backend::batched`]).
     batch: Mutex<Batch>,
 }
@@ -91,14 +93,14 @@ impl Backend {
     }
 
     /// Runs one command.
-    pub async fn command(&self, command: &Command) -> Result<Value, GatewayError> {
+    pub async fn command(&self, command: &CommandArgs) -> Result<Value, GatewayError> {
         self.run_until(self.deadline(), command).await
     }
 
     async fn run_until(
         &self,
         deadline: tokio::time::Instant,
-        command: &Command,
+        command: &CommandArgs,
     ) -> Result<Value, GatewayError> {
         let cmd = to_cmd(command);
         self.run(deadline, |mut connection| async move {
@@ -119,15 +121,15 @@ impl Backend {
     /// when this request's answer came from a trip another request made.
     pub async fn shared_command(
         &self,
-        command: Command,
+        command: CommandArgs,
     ) -> Result<(Arc<SharedReply>, bool), GatewayError> {
         let deadline = self.deadline();
-        if podium_core::is_kill(&command) {
+        if policy::is_kill(&command) {
             let value = self.run_on_own_connection(deadline, &command).await?;
             return Ok((Arc::new(SharedReply::new(value)), false));
         }
         match &self.inner.coalescer {
-            Some(coalescer) if podium_core::is_shareable(&command) => {
+            Some(coalescer) if policy::is_shareable(&command) => {
                 let backend = self.clone();
                 let (flight, boarded) =
                     coalescer.join(Arc::new(command), deadline, move |command| async move {
@@ -147,10 +149,10 @@ impl Backend {
     /// runtime and the next: one pipeline, one write, one reply to read.
     ///
     /// The multiplexed connection alone writes whatever has queued up each time its task runs.
-    /// Waiting one more turn gathers more per write, so Valkey wakes up less often; on a
-    /// machine shared with the clients that CPU goes to them and the p99 latency drops (see
-    /// the p99 rows of `npm run bench:gateway`). A lone command
-    /// waits one turn, microseconds. (Not on a cluster, where commands go to different nodes.)
+    /// Waiting one more turn gathers more per write, so Valkey wakes up less often and, on a
+    /// machine shared with the clients, leaves them the CPU (docs/benchmarks.md has the p99
+    /// latencies). A lone command waits one turn. (Not on a cluster, where commands go to
+    /// different nodes.)
     async fn batched(&self, connection: ConnectionManager, cmd: Cmd) -> Result<Value, RedisError> {
         let (sender, receiver) = oneshot::channel();
         let first = {
@@ -234,7 +236,10 @@ impl Backend {
 
     /// Replies of a pipeline or transaction, or `Unavailable` when the server was not ready:
     /// it then refuses every command, so no entry would carry a real answer.
-    fn unless_not_ready(&self, replies: Vec<Reply>) -> Result<Vec<Reply>, GatewayError> {
+    fn unless_not_ready(
+        &self,
+        replies: Vec<PipelineReply>,
+    ) -> Result<Vec<PipelineReply>, GatewayError> {
         match replies
             .iter()
             .find_map(|reply| reply.as_ref().err().filter(|text| is_not_ready(text)))
@@ -249,7 +254,10 @@ impl Backend {
     /// On a cluster, commands are grouped by the slot of their first key and each group is
     /// pipelined to its node, all groups at once; order is kept within a slot, which is all
     /// that can be observed.
-    pub async fn pipeline(&self, commands: &[Command]) -> Result<Vec<Reply>, GatewayError> {
+    pub async fn pipeline(
+        &self,
+        commands: &[CommandArgs],
+    ) -> Result<Vec<PipelineReply>, GatewayError> {
         self.run(self.deadline(), |connection| async move {
             match connection {
                 Connection::Single(mut c) => {
@@ -271,7 +279,10 @@ impl Backend {
     /// duration the connection is as good as held exclusively, without the cost of a
     /// dedicated connection per transaction. A transaction Redis discards (EXECABORT) is an
     /// error for the whole request.
-    pub async fn transaction(&self, commands: &[Command]) -> Result<Vec<Reply>, GatewayError> {
+    pub async fn transaction(
+        &self,
+        commands: &[CommandArgs],
+    ) -> Result<Vec<PipelineReply>, GatewayError> {
         let multi = vec![b"MULTI".to_vec()];
         let exec = vec![b"EXEC".to_vec()];
         let pipe = to_pipeline(std::iter::once(&multi).chain(commands).chain([&exec]));
@@ -313,7 +324,7 @@ impl Backend {
     async fn run_on_own_connection(
         &self,
         deadline: tokio::time::Instant,
-        command: &Command,
+        command: &CommandArgs,
     ) -> Result<Value, GatewayError> {
         let cmd = to_cmd(command);
         let own = async {
@@ -479,17 +490,14 @@ async fn connect(
     Ok(Connection::Single(manager))
 }
 
-/// One reply of a pipeline or transaction: a value, or the error text Redis sent for it.
-pub type Reply = Result<Value, String>;
-
-fn into_reply(value: Value) -> Reply {
+fn into_reply(value: Value) -> PipelineReply {
     match value {
         Value::ServerError(error) => Err(server_error_text(&error)),
         value => Ok(value),
     }
 }
 
-fn to_pipeline<'a>(commands: impl Iterator<Item = &'a Command>) -> Pipeline {
+fn to_pipeline<'a>(commands: impl Iterator<Item = &'a CommandArgs>) -> Pipeline {
     let mut pipe = Pipeline::new();
     for command in commands {
         pipe.add_command(to_cmd(command));
@@ -502,11 +510,11 @@ fn to_pipeline<'a>(commands: impl Iterator<Item = &'a Command>) -> Pipeline {
 /// where `first_key` looked) runs one command at a time instead.
 async fn cluster_pipeline(
     connection: ClusterConnection,
-    commands: &[Command],
-) -> Result<Vec<Reply>, RedisError> {
+    commands: &[CommandArgs],
+) -> Result<Vec<PipelineReply>, RedisError> {
     let mut groups: Vec<(Option<Slot>, Vec<usize>)> = Vec::new();
     for (index, command) in commands.iter().enumerate() {
-        let slot = podium_core::first_key(command).map(Slot::for_key);
+        let slot = policy::first_key(command).map(Slot::for_key);
         match groups
             .iter_mut()
             .find(|(group_slot, _)| slot.is_some() && *group_slot == slot)
@@ -545,7 +553,7 @@ async fn cluster_pipeline(
             Ok((indexes, replies))
         }
     });
-    let mut ordered: Vec<Option<Reply>> = vec![None; commands.len()];
+    let mut ordered: Vec<Option<PipelineReply>> = vec![None; commands.len()];
     for (indexes, replies) in futures::future::try_join_all(runs).await? {
         for (index, reply) in indexes.into_iter().zip(replies) {
             ordered[index] = Some(reply);
@@ -557,7 +565,7 @@ async fn cluster_pipeline(
         .collect())
 }
 
-fn to_cmd(command: &Command) -> Cmd {
+fn to_cmd(command: &CommandArgs) -> Cmd {
     let mut cmd = Cmd::new();
     for arg in command {
         cmd.arg(arg.as_slice());

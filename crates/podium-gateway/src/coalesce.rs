@@ -13,15 +13,17 @@
 //! flight takes no one once its command has left: a newcomer would get data older than its
 //! own request, and boards the next flight instead.
 //!
-//! Only commands [`podium_core::is_shareable`] allows are coalesced (deterministic reads), and
+//! Only commands [`crate::policy::is_shareable`] allows are coalesced (deterministic reads), and
 //! only single-command requests: a pipeline's commands keep their own order.
 
 use std::hash::Hash;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared, WeakShared};
 use tokio::time::Instant;
+
+use crate::mutex::lock;
 
 /// Every shareable read passes through these maps, several lookups each, so they use a fast
 /// hasher; it is seeded per process, so clients cannot aim keys at one bucket.
@@ -38,14 +40,14 @@ pub struct Coalescer<K, V: Clone> {
 struct State<K, V: Clone> {
     next_id: u64,
     /// Flights still boarding, each waiting for its twin in the air.
-    boarding: HashMap<K, Entry<V>>,
+    boarding: HashMap<K, FlightRef<V>>,
     /// Commands sent and not yet answered: at most one per key.
-    in_the_air: HashMap<K, Entry<V>>,
+    in_the_air: HashMap<K, FlightRef<V>>,
 }
 
 /// The maps hold flights weakly: a flight every request has given up on is dropped, and its
 /// [`Guard`] takes it off the map, so abandoned requests leave nothing behind.
-struct Entry<V: Clone> {
+struct FlightRef<V: Clone> {
     id: u64,
     flight: WeakShared<BoxFuture<'static, V>>,
 }
@@ -110,7 +112,7 @@ where
         }
         .boxed()
         .shared();
-        let entry = Entry {
+        let entry = FlightRef {
             id,
             flight: flight.downgrade().expect("a new flight has not finished"),
         };
@@ -128,11 +130,6 @@ where
         let state = lock(&self.state);
         (state.boarding.len(), state.in_the_air.len())
     }
-}
-
-/// The state behind `mutex`, also after a panic elsewhere: every holder leaves it consistent.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A flight's place in the maps: moved from boarding to the air when it sends, and removed

@@ -2,10 +2,8 @@
 //! client's headers allowed and the sync token exposed, as Upstash does.
 //!
 //! Written here rather than taken from tower-http's `CorsLayer`, which evaluates a
-//! configurable policy on every request: it clones the policy, builds a header map and merges
-//! it into the response. With it, the gateway spent 42,470 user-space instructions on a
-//! `GET /zrevrank/…` under load; with this, 37,340 (`npm run bench:gateway:instructions`).
-//! This policy never varies, so its headers are made once and copied in.
+//! configurable policy on every request: this policy never varies, so its headers are made once
+//! and copied in (docs/benchmarks.md has what that saves per request).
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};

@@ -4,16 +4,25 @@
 //!
 //! Layout:
 //! - [`config`](GatewayConfig): what the binary parses from flags and environment.
-//! - `request`: the request forms (body, path, path + body, path + query) → commands.
-//! - `app`: the routes, authentication, command policy and response headers.
+//! - `request`: the request forms (body, path, path + body, path + query) → `CommandArgs`.
+//! - `policy`: which commands the gateway forwards, for which token, and the ACL rules that
+//!   hold scripts to the same ([`classify`], [`acl_rules`]).
+//! - `app`: the routes, authentication, response headers, and the one wrapper that times and
+//!   counts every command route for `metrics`.
 //! - `backend`: the shared multiplexed (or cluster) connection, single commands sent in
 //!   batches, pipelines and MULTI/EXEC.
 //! - `coalesce`: identical concurrent reads share one trip to Redis.
+//! - `reply`: Redis replies (`PipelineReply`, `SharedReply`) as JSON (plain or base64) and
+//!   RESP2.
 //! - `cors`: the CORS headers on every response, and preflight answers.
-//! - `reply`: Redis replies as JSON (plain or base64) and RESP2.
 //! - `error`: [`GatewayError`], each case mapped to an HTTP status.
 //! - `metrics`: Prometheus counters for `/_metrics`.
+//! - `mutex`: locking the few mutexes, poisoned or not.
 //! - `server`: [`run`] on one runtime, or [`run_per_core`] with one runtime per core.
+//!
+//! Dependencies point one way (`app` → `backend` → `coalesce`, `reply`, `policy`); of the rest of
+//! the gateway `request` needs only [`GatewayError`], and `reply` and `policy` nothing, so the
+//! fuzz crate compiles the three on their own.
 
 mod app;
 mod backend;
@@ -22,6 +31,8 @@ mod config;
 mod cors;
 mod error;
 mod metrics;
+mod mutex;
+mod policy;
 mod reply;
 mod request;
 mod server;
@@ -33,4 +44,8 @@ pub use config::{
     RedisConfig,
 };
 pub use error::GatewayError;
+pub use policy::{
+    CommandClass, MAX_KEY_BYTES, RefusalReason, acl_denied, acl_rules, classify, first_key,
+    is_kill, is_read_only, is_shareable,
+};
 pub use server::{bind, run, run_per_core};

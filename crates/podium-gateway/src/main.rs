@@ -82,7 +82,7 @@ fn main() -> ExitCode {
         .init();
     let args = Args::parse();
     if args.print_acl_rules {
-        println!("{}", podium_core::acl_rules());
+        println!("{}", podium_gateway::acl_rules());
         return ExitCode::SUCCESS;
     }
     let tokens = token_list(args.token.as_deref());

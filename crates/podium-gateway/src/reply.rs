@@ -8,9 +8,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use redis::Value;
 
-use crate::backend::Reply;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+/// One reply of a pipeline or transaction: a value, or the error text Redis sent for it.
+pub type PipelineReply = Result<Value, String>;
 
 /// How strings in a JSON reply are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +72,7 @@ pub fn entry_json(value: &Value, encoding: Encoding) -> Vec<u8> {
 }
 
 /// `[{"result": …}, {"error": "…"}, …]`, one entry per reply.
-pub fn entries_json(replies: &[Reply], encoding: Encoding) -> Vec<u8> {
+pub fn entries_json(replies: &[PipelineReply], encoding: Encoding) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 * replies.len().max(1));
     out.push(b'[');
     for (i, reply) in replies.iter().enumerate() {
@@ -80,7 +82,7 @@ pub fn entries_json(replies: &[Reply], encoding: Encoding) -> Vec<u8> {
         match reply {
             Ok(value) => write_entry(&mut out, value, encoding),
             Err(error) => {
-                let _ = serde_json::to_writer(&mut out, &ErrorEntry { error });
+                let _ = serde_json::to_writer(&mut out, &ErrorJson { error });
             }
         }
     }
@@ -88,19 +90,20 @@ pub fn entries_json(replies: &[Reply], encoding: Encoding) -> Vec<u8> {
     out
 }
 
+/// The entry of a reply that is only an error text (a refused pipeline command).
 #[derive(serde::Serialize)]
-struct ErrorEntry<'a> {
+struct ErrorJson<'a> {
     error: &'a str,
 }
 
 fn write_entry(out: &mut Vec<u8>, value: &Value, encoding: Encoding) {
     let mut serializer = serde_json::Serializer::new(out);
     // Serializing into a Vec cannot fail: every value has a JSON form.
-    let _ = Entry { value, encoding }.serialize(&mut serializer);
+    let _ = EntryJson { value, encoding }.serialize(&mut serializer);
 }
 
 /// The RESP2 bytes of pipeline replies, one after another.
-pub fn replies_resp2(replies: &[Reply]) -> Vec<u8> {
+pub fn replies_resp2(replies: &[PipelineReply]) -> Vec<u8> {
     let mut out = Vec::new();
     for reply in replies {
         match reply {
@@ -111,12 +114,13 @@ pub fn replies_resp2(replies: &[Reply]) -> Vec<u8> {
     out
 }
 
-struct Entry<'a> {
+/// A value as one JSON entry: `{"result": …}`, or `{"error": "…"}` for an error reply.
+struct EntryJson<'a> {
     value: &'a Value,
     encoding: Encoding,
 }
 
-impl serde::Serialize for Entry<'_> {
+impl serde::Serialize for EntryJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(1))?;
         match self.value {

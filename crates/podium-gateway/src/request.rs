@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::error::GatewayError;
 
 /// One command: the name first, then its arguments, as bytes.
-pub type Command = Vec<Vec<u8>>;
+pub type CommandArgs = Vec<Vec<u8>>;
 
 /// The query parameter that may carry the token; never passed on as an argument.
 pub const TOKEN_PARAM: &str = "_token";
@@ -25,7 +25,7 @@ pub fn single_command(
     path: &str,
     query: Option<&str>,
     body: &[u8],
-) -> Result<Command, GatewayError> {
+) -> Result<CommandArgs, GatewayError> {
     let segments = path_segments(path)?;
     let command = if segments.is_empty() {
         parse_command_json(body)?
@@ -44,7 +44,7 @@ pub fn single_command(
 }
 
 /// The commands of a `/pipeline` or `/multi-exec` body: `[["SET","k","v"],["INCR","k"]]`.
-pub fn command_list(body: &[u8], max: usize) -> Result<Vec<Command>, GatewayError> {
+pub fn command_list(body: &[u8], max: usize) -> Result<Vec<CommandArgs>, GatewayError> {
     let raw: Vec<&RawValue> = serde_json::from_slice(body).map_err(|_| {
         GatewayError::BadRequest("the body must be a JSON array of commands".into())
     })?;
@@ -69,7 +69,7 @@ pub fn command_list(body: &[u8], max: usize) -> Result<Vec<Command>, GatewayErro
 }
 
 /// `["SET","foo",1.50,true]` → `SET foo 1.50 true`; a number keeps the text it was sent as.
-fn parse_command_json(body: &[u8]) -> Result<Command, GatewayError> {
+fn parse_command_json(body: &[u8]) -> Result<CommandArgs, GatewayError> {
     let invalid =
         || GatewayError::BadRequest("a command must be a JSON array of strings and numbers".into());
     let raw: Vec<&RawValue> = serde_json::from_slice(body).map_err(|_| invalid())?;
@@ -153,7 +153,7 @@ pub fn token_from_query(query: Option<&str>) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn strings(command: Command) -> Vec<String> {
+    fn strings(command: CommandArgs) -> Vec<String> {
         command
             .into_iter()
             .map(|arg| String::from_utf8_lossy(&arg).into_owned())

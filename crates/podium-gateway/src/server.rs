@@ -3,8 +3,9 @@
 //! Per core is the production shape: each thread has its own runtime and its own multiplexed
 //! Redis connection, so a request is parsed, sent to Redis, answered and encoded on one
 //! thread with no cross-thread wake-ups. One acceptor deals the connections out in
-//! turn, so every thread carries the same number of clients; with one `SO_REUSEPORT` socket
-//! per thread, a hash of each connection's addresses decided, and nothing kept the split even.
+//! turn, so every thread carries the same number of clients (with one `SO_REUSEPORT` socket
+//! per thread, a hash of each connection's addresses would decide, and nothing would keep the
+//! split even).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -71,7 +72,7 @@ async fn warn_if_scripts_can_do_more(backend: &Backend) {
           if ok and yes then allowed[#allowed + 1] = command end \
         end \
         return allowed";
-    let denied = podium_core::acl_denied();
+    let denied = crate::policy::acl_denied();
     let mut check: Vec<Vec<u8>> = vec![b"EVAL".to_vec(), CHECK.into(), b"0".to_vec()];
     check.extend(denied.iter().map(|command| command.join("|").into_bytes()));
     match backend.command(&check).await {

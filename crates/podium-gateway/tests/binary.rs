@@ -91,7 +91,7 @@ fn prints_the_acl_rules_of_its_policy_without_a_token() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        format!("{}\n", podium_core::acl_rules())
+        format!("{}\n", podium_gateway::acl_rules())
     );
 }
 

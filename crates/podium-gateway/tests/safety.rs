@@ -331,11 +331,11 @@ async fn dry_run(
 
 #[tokio::test]
 async fn the_acl_rules_deny_every_command_the_gateway_refuses_and_keep_the_rest() {
-    // Every test server has the gateway's user, with `podium_core::acl_rules()`.
+    // Every test server has the gateway's user, with `podium_gateway::acl_rules()`.
     let server = RedisServer::start().await;
     let mut connection = server.connection().await;
     let user = podium_testkit::GATEWAY_USER;
-    let denied = podium_core::acl_denied();
+    let denied = podium_gateway::acl_denied();
     assert!(denied.contains(&vec!["FLUSHDB"]) && denied.contains(&vec!["SELECT"]));
     let mut allowed = Vec::new();
     for command in &denied {

@@ -167,7 +167,7 @@ impl RedisServer {
         // The gateway's user with the rules the gateway prints, declared on the command line
         // (not with ACL SETUSER) so that it survives a restart, as the data does with AOF.
         args.extend(["--user".into(), GATEWAY_USER.into()]);
-        args.extend(podium_core::acl_rules().split(' ').map(str::to_owned));
+        args.extend(podium_gateway::acl_rules().split(' ').map(str::to_owned));
         args.push(format!(">{}", self.gateway_password));
         if !self.extra_args.iter().any(|arg| arg == "--appendonly") {
             args.extend(["--appendonly".into(), "no".into()]);
@@ -256,7 +256,7 @@ impl RedisServer {
     }
 
     /// The URL for a gateway: as [`GATEWAY_USER`], whose ACL rules
-    /// (`podium_core::acl_rules`) deny scripts what the gateway refuses as commands. Tests that
+    /// (`podium_gateway::acl_rules`) deny scripts what the gateway refuses as commands. Tests that
     /// need `allow_dangerous_commands` use [`RedisServer::url`], the unrestricted default user.
     pub fn gateway_url(&self) -> String {
         self.url().replacen(
