@@ -7,8 +7,7 @@ use std::net::IpAddr;
 use futures::future::join_all;
 use podium_board::{
     BoardError, Entry, LimitedBy, Page, SubmitOutcome, Submitted, Writer, around, create_session,
-    end_session, player, player_script, range_script, remove_player, remove_script, reset_period,
-    session_player, submit_score, submit_script, top,
+    end_session, player, remove_player, reset_period, scripts, session_player, submit_score, top,
 };
 use podium_core::{
     Board, Boards, ClientAddress, DisplayName, ErrorCode, MAX_SAFE_INTEGER, Period, PeriodKind,
@@ -120,12 +119,7 @@ fn players(pairs: &[(String, i64)]) -> Vec<&str> {
 async fn script_hashes_match_script_load() {
     let stack = Stack::start().await;
     let mut redis = stack.redis().await;
-    for script in [
-        submit_script(),
-        range_script(),
-        player_script(),
-        remove_script(),
-    ] {
+    for script in scripts() {
         let loaded: String = redis::cmd("SCRIPT")
             .arg("LOAD")
             .arg(script.source())
