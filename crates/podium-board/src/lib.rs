@@ -5,8 +5,11 @@
 //! operation that depends on time takes `now_ms` (Unix milliseconds).
 //!
 //! Layout:
-//! - `script`: the Lua scripts (`lua/*.lua`) and their SHA-1s; [`submit_script`] is the one
-//!   atomic score write.
+//! - `script`: the Lua scripts (`lua/*.lua`, composed by `build.rs` with the functions of
+//!   `lua/lib/` and the constants of `protocol`) and their SHA-1s, listed by [`scripts`];
+//!   [`submit_script`] is the one atomic score write.
+//! - `protocol`: the submit script's calling convention, defined once for Rust and Lua: the
+//!   places of its keys and arguments and its reply statuses.
 //! - `submit`: [`submit_score`]: rate limits, policy, tie-break and name in one round trip;
 //!   [`SubmitCall`] and [`decode_submit_reply`] for tools that pipeline many writes.
 //! - `reads`: [`top`], [`player`] and [`around`], each one round trip.
@@ -18,6 +21,7 @@
 
 mod error;
 mod moderation;
+mod protocol;
 mod reads;
 mod reply;
 mod script;
@@ -27,7 +31,7 @@ mod submit;
 pub use error::BoardError;
 pub use moderation::{remove_player, reset_period, retained_periods};
 pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
-pub use script::{player_script, range_script, remove_script, submit_script};
+pub use script::{player_script, range_script, remove_script, scripts, submit_script};
 pub use session::{Session, create_session, end_session, session_player};
 pub use submit::{
     LimitedBy, Refusal, SubmitCall, SubmitOutcome, Submitted, Writer, decode_submit_reply,

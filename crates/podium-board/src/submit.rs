@@ -8,6 +8,10 @@ use podium_core::{
 use podium_redis::{Client, Transport, Value};
 
 use crate::error::BoardError;
+use crate::protocol::{
+    Layout, LimitArg, PeriodArg, PeriodKey, SERVER, SESSION, SLIDING_WINDOW, SlidingWindowKey,
+    SubmitArg, SubmitKey, SubmitStatus, TOKEN_BUCKET, TokenBucketKey,
+};
 use crate::reply::{Reply, unexpected};
 use crate::script::submit_script;
 
@@ -113,23 +117,6 @@ impl SubmitCall {
     ) -> Result<Self, BoardError> {
         board.bounds().check(score)?;
         let id = board.id();
-        let mut keys = vec![keys::sequence(id), keys::names(id)];
-        let mut args = vec![
-            now_ms.to_string(),
-            player.to_string(),
-            score.to_string(),
-            board.policy().as_str().to_owned(),
-            board.order().as_str().to_owned(),
-            name.map(|name| name.to_string()).unwrap_or_default(),
-            board.periods().len().to_string(),
-        ];
-        for &kind in board.periods() {
-            let period = board.current_period(kind, now_ms)?;
-            keys.push(keys::scores(id, &period));
-            keys.push(keys::members(id, &period));
-            let expires_at = board.expires_at_ms(&period)?.unwrap_or(0);
-            args.push(expires_at.to_string());
-        }
         let limits = board.rate_limits();
         let subjects = [
             limits
@@ -144,23 +131,62 @@ impl SubmitCall {
             }),
         ];
         let subjects: Vec<_> = subjects.into_iter().flatten().collect();
-        args.push(subjects.len().to_string());
+        let periods = board.periods();
+        let mut keys = Vec::with_capacity(
+            SubmitKey::ALL.len() + periods.len() * PeriodKey::ALL.len() + 2 * subjects.len() + 1,
+        );
+        let mut args = Vec::with_capacity(
+            SubmitArg::ALL.len()
+                + periods.len() * PeriodArg::ALL.len()
+                + subjects.len() * LimitArg::ALL.len(),
+        );
+        keys.extend(block(|key| match key {
+            SubmitKey::Sequence => keys::sequence(id),
+            SubmitKey::Names => keys::names(id),
+        }));
+        args.extend(block(|arg| match arg {
+            SubmitArg::NowMs => now_ms.to_string(),
+            SubmitArg::Player => player.to_string(),
+            SubmitArg::Score => score.to_string(),
+            SubmitArg::Policy => board.policy().as_str().to_owned(),
+            SubmitArg::Order => board.order().as_str().to_owned(),
+            SubmitArg::Name => name.map(|name| name.to_string()).unwrap_or_default(),
+            SubmitArg::Writer => match writer {
+                Writer::Server => SERVER.to_owned(),
+                Writer::Session(_) => SESSION.to_owned(),
+            },
+            SubmitArg::PeriodCount => periods.len().to_string(),
+            SubmitArg::LimitCount => subjects.len().to_string(),
+        }));
+        for &kind in periods {
+            let period = board.current_period(kind, now_ms)?;
+            keys.extend(block(|key| match key {
+                PeriodKey::Scores => keys::scores(id, &period),
+                PeriodKey::Members => keys::members(id, &period),
+            }));
+            let expires_at = board.expires_at_ms(&period)?.unwrap_or(0);
+            args.extend(block(|arg| match arg {
+                PeriodArg::ExpiresAtMs => expires_at.to_string(),
+            }));
+        }
         for (limit, subject, _) in &subjects {
             push_limit(board, limit, subject, now_ms, &mut keys, &mut args);
         }
-        let limits = subjects.iter().map(|&(_, _, by)| by).collect();
-        match writer {
-            Writer::Server => args.push("server".to_owned()),
-            Writer::Session(token) => {
-                keys.push(keys::session(id, token));
-                args.push("session".to_owned());
-            }
+        if let Writer::Session(token) = writer {
+            keys.push(keys::session(id, token));
         }
+        let limits = subjects.iter().map(|&(_, _, by)| by).collect();
         Ok(Self { keys, args, limits })
     }
 }
 
-/// The keys and four arguments of one limit, as `lua/submit.lua` reads them.
+/// A block of the script's keys or arguments, each place filled by name in the order
+/// `protocol.rs` gives the Lua: a place added there is a missing match arm here.
+fn block<L: Layout>(mut value: impl FnMut(L) -> String) -> impl Iterator<Item = String> {
+    L::ALL.iter().map(move |&place| value(place))
+}
+
+/// The keys and arguments of one limit, as `lua/submit.lua` reads them.
 fn push_limit(
     board: &Board,
     limit: &RateLimit,
@@ -169,34 +195,36 @@ fn push_limit(
     keys: &mut Vec<String>,
     args: &mut Vec<String>,
 ) {
+    let id = board.id();
     match limit.algorithm() {
         Algorithm::Sliding => {
             let window = limit.sliding_window();
             let index = window.window_index(now_ms);
             let window_ms = window.window_ms();
-            keys.push(keys::sliding_window(
-                board.id(),
-                subject,
-                window_ms,
-                index - 1,
-            ));
-            keys.push(keys::sliding_window(board.id(), subject, window_ms, index));
-            args.extend([
-                "sw".to_owned(),
-                window.limit().to_string(),
-                window_ms.to_string(),
-                "0".to_owned(),
-            ]);
+            keys.extend(block(|key| match key {
+                SlidingWindowKey::Previous => {
+                    keys::sliding_window(id, subject, window_ms, index - 1)
+                }
+                SlidingWindowKey::Current => keys::sliding_window(id, subject, window_ms, index),
+            }));
+            args.extend(block(|arg| match arg {
+                LimitArg::Algorithm => SLIDING_WINDOW.to_owned(),
+                LimitArg::Limit => window.limit().to_string(),
+                LimitArg::IntervalMs => window_ms.to_string(),
+                LimitArg::RefillAmount => "0".to_owned(),
+            }));
         }
         Algorithm::TokenBucket => {
             let bucket = limit.token_bucket();
-            keys.push(keys::token_bucket(board.id(), subject));
-            args.extend([
-                "tb".to_owned(),
-                bucket.capacity().to_string(),
-                bucket.refill_amount().to_string(),
-                bucket.refill_interval_ms().to_string(),
-            ]);
+            keys.extend(block(|key| match key {
+                TokenBucketKey::Bucket => keys::token_bucket(id, subject),
+            }));
+            args.extend(block(|arg| match arg {
+                LimitArg::Algorithm => TOKEN_BUCKET.to_owned(),
+                LimitArg::Limit => bucket.capacity().to_string(),
+                LimitArg::IntervalMs => bucket.refill_interval_ms().to_string(),
+                LimitArg::RefillAmount => bucket.refill_amount().to_string(),
+            }));
         }
     }
 }
@@ -209,10 +237,12 @@ pub fn decode_submit_reply(
 ) -> Result<SubmitOutcome, BoardError> {
     let what = "the submit script";
     let mut reply = Reply::new(what, reply)?;
-    let status = reply.int()?;
+    let code = reply.int()?;
+    let status =
+        SubmitStatus::from_code(code).ok_or_else(|| unexpected(what, format!("status {code}")))?;
     match status {
-        3 => return Ok(SubmitOutcome::NoSession),
-        4 => return Ok(SubmitOutcome::OtherPlayer),
+        SubmitStatus::NoSession => return Ok(SubmitOutcome::NoSession),
+        SubmitStatus::OtherPlayer => return Ok(SubmitOutcome::OtherPlayer),
         _ => {}
     }
     let limit = reply.int()?;
@@ -222,7 +252,7 @@ pub fn decode_submit_reply(
     let rate_limit = (limit > 0)
         .then(|| -> Result<_, BoardError> {
             Ok(RateLimitResult {
-                success: status != 0,
+                success: status != SubmitStatus::RateLimited,
                 limit: narrow(limit)?,
                 remaining: narrow(remaining)?,
                 reset,
@@ -230,7 +260,7 @@ pub fn decode_submit_reply(
         })
         .transpose()?;
     match status {
-        0 => {
+        SubmitStatus::RateLimited => {
             let result =
                 rate_limit.ok_or_else(|| unexpected(what, "a refusal without a limit".into()))?;
             let place = reply.int()?;
@@ -240,7 +270,7 @@ pub fn decode_submit_reply(
                 .ok_or_else(|| unexpected(what, format!("a refusal by limit {place}")))?;
             Ok(SubmitOutcome::RateLimited(Refusal { result, by: *by }))
         }
-        1 => {
+        SubmitStatus::Accepted => {
             let score = reply.int()?;
             let rank = reply.count()? + 1;
             let previous_rank = reply.int()?;
@@ -253,9 +283,9 @@ pub fn decode_submit_reply(
                 rate_limit,
             }))
         }
-        2 => Err(BoardError::SumOutOfRange {
+        SubmitStatus::SumOutOfRange => Err(BoardError::SumOutOfRange {
             total: reply.int()?,
         }),
-        other => Err(unexpected(what, format!("status {other}"))),
+        SubmitStatus::NoSession | SubmitStatus::OtherPlayer => unreachable!("answered above"),
     }
 }

@@ -7,13 +7,11 @@ use std::net::IpAddr;
 use futures::future::join_all;
 use podium_board::{
     BoardError, Entry, LimitedBy, Page, SubmitOutcome, Submitted, Writer, around, create_session,
-    end_session, player, player_script, range_script, remove_player, remove_script, reset_period,
-    session_player, submit_score, submit_script, top,
+    end_session, player, remove_player, reset_period, scripts, session_player, submit_score, top,
 };
 use podium_core::{
     Board, Boards, ClientAddress, DisplayName, ErrorCode, MAX_SAFE_INTEGER, Period, PeriodKind,
-    PlayerId, RateLimitResult, Score, SlidingWindow, SlidingWindowState, TokenBucket,
-    TokenBucketState, keys,
+    PlayerId, RateLimitResult, Score, TokenBucket, TokenBucketState, keys,
 };
 use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway};
@@ -120,12 +118,7 @@ fn players(pairs: &[(String, i64)]) -> Vec<&str> {
 async fn script_hashes_match_script_load() {
     let stack = Stack::start().await;
     let mut redis = stack.redis().await;
-    for script in [
-        submit_script(),
-        range_script(),
-        player_script(),
-        remove_script(),
-    ] {
+    for script in scripts() {
         let loaded: String = redis::cmd("SCRIPT")
             .arg("LOAD")
             .arg(script.source())
@@ -505,53 +498,6 @@ async fn rate_limits_are_exact_under_concurrency_with_both_algorithms() {
         }
         // Refused writes wrote nothing: one entry, the best of the ten accepted.
         assert_eq!(stack.top_players(&limited, T0).await.len(), 1);
-    }
-}
-
-/// The script against podium-core's model, step by step: the same results at every instant.
-#[tokio::test]
-async fn the_script_agrees_with_the_rate_limit_model() {
-    let stack = Stack::start().await;
-    let instants = [
-        0, 100, 200, 300, 1_000, 1_999, 2_000, 2_001, 2_500, 2_999, 3_000, 3_100, 4_999, 5_000,
-        5_001, 9_000, 9_001, 9_002, 9_003,
-    ];
-    // 3 per 2 s: the token bucket refills 3 tokens every 2 s.
-    let sliding =
-        board(r#"{"id": "m-sw", "rate_limits": {"player": {"limit": 3, "window_seconds": 2}}}"#);
-    let window = SlidingWindow::new(3, 2_000).unwrap();
-    let mut counters = std::collections::HashMap::new();
-    for offset in instants {
-        let now = T0 + offset;
-        let index = window.window_index(now);
-        let state = SlidingWindowState {
-            previous: counters.get(&(index - 1)).copied().unwrap_or(0),
-            current: counters.get(&index).copied().unwrap_or(0),
-        };
-        let model = window.check(state, now);
-        counters.insert(model.window, model.state.current);
-        assert_eq!(
-            rate_result(stack.submit(&sliding, "p", 1, now).await),
-            model.result,
-            "sw at {offset}"
-        );
-    }
-    let bucket_board = board(
-        r#"{"id": "m-tb", "rate_limits": {"player": {"limit": 3, "window_seconds": 2, "algorithm": "token_bucket"}}}"#,
-    );
-    let bucket = TokenBucket::new(3, 3, 2_000).unwrap();
-    let mut state = None;
-    for offset in instants {
-        let now = T0 + offset;
-        let model = bucket.check(state, now);
-        if model.result.success {
-            state = Some(model.state);
-        }
-        assert_eq!(
-            rate_result(stack.submit(&bucket_board, "p", 1, now).await),
-            model.result,
-            "tb at {offset}"
-        );
     }
 }
 

@@ -11,7 +11,8 @@
 //! - `period`: daily, weekly and monthly periods in a board's time zone: ids, resets, expiry.
 //! - [`keys`]: every Redis key, all of a board's under one cluster hash tag.
 //! - [`tiebreak`]: sorted-set members that rank the earlier arrival first among equal scores.
-//! - `ratelimit`: sliding-window and token-bucket decisions, headers, the block cache.
+//! - `ratelimit`: sliding-window and token-bucket decisions, headers, subjects, the block cache
+//!   (one file each under `ratelimit/`).
 //! - `api_error`: the API's stable error codes, their HTTP statuses and JSON shape.
 //!
 //! [`keys`] and [`tiebreak`] are public modules of free functions, read best qualified
