@@ -10,7 +10,7 @@
 // Nothing started through them outlives this Node process.
 
 export { gatewayBinaryPath, startGateway } from "./gateway.mjs";
-export { descendants, freePort } from "./processes.mjs";
+export { descendants, freePort, sleep } from "./processes.mjs";
 export { encodeCommand, respCommand } from "./resp.mjs";
 export { GATEWAY_USER, gatewayAclRules, startCluster, startRedisServer, valkeyServerPath } from "./servers.mjs";
 export { repoRoot, toolPath } from "./tools.mjs";
