@@ -9,6 +9,12 @@
 #   bash scripts/bootstrap.sh --quiet    hide the installers' own output (shown again if one fails)
 #
 # Every install announces itself with a `bootstrap: installing X…` line.
+#
+# The last step records where the servers and tools are in .tools/paths.json, which the node
+# harness (scripts/lib/tools.mjs) and `cargo test` (crates/podium-testkit/src/tools.rs) both read.
+# Both pick a tool's path in this order: its environment variable (PODIUM_VALKEY_SERVER,
+# PODIUM_REDIS_SERVER), the recorded path, PATH, then the fallbacks in scripts/lib/tools.json (the
+# Valkey installed below, /usr/bin). $PODIUM_TOOLS_PATHS moves the paths file.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -126,10 +132,10 @@ install_rust_parts() {
 }
 
 install_valkey() {
-  if command -v valkey-server >/dev/null 2>&1; then
+  if [[ -n "${PODIUM_VALKEY_SERVER:-}" && -x "${PODIUM_VALKEY_SERVER}" ]]; then
     return
   fi
-  if [[ -n "${PODIUM_VALKEY_SERVER:-}" && -x "${PODIUM_VALKEY_SERVER}" ]]; then
+  if command -v valkey-server >/dev/null 2>&1; then
     return
   fi
   if [[ -x "$VALKEY_TOOLS_BIN" ]]; then
@@ -164,6 +170,11 @@ install_node_modules() {
     return
   fi
   if [[ -d node_modules && ! package-lock.json -nt node_modules/.package-lock.json ]]; then
+    return
+  fi
+  # A symlinked node_modules (a git worktree sharing another checkout's) belongs to that checkout:
+  # npm ci would empty the directory it points to, then replace the link with a directory of its own.
+  if [[ -L node_modules ]]; then
     return
   fi
   announce "node_modules (npm ci)"
@@ -231,6 +242,16 @@ install_test_tools() {
     -r scripts/schemathesis-requirements.txt
 }
 
+# Where every server and tool is now, for both test harnesses: see the comment at the top.
+record_tool_paths() {
+  local recorded
+  if ! recorded="$(node scripts/lib/tools.mjs --record)"; then
+    say "error: could not record the tool paths (node scripts/lib/tools.mjs --record)" >&2
+    exit 1
+  fi
+  [[ -z "$recorded" ]] || say "$recorded"
+}
+
 started_at=$SECONDS
 install_apt_packages
 install_rust_parts
@@ -242,6 +263,7 @@ fi
 if [[ "$want_test" == true ]]; then
   install_test_tools
 fi
+record_tool_paths
 
 if [[ "$installed_anything" == true ]]; then
   say "done in $((SECONDS - started_at))s"

@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { freePort, gatewayBinaryPath, repoRoot, respCommand, startRedisServer } from "../../scripts/lib/stack.mjs";
+import { freePort, gatewayBinaryPath, repoRoot, respCommand, sleep, startRedisServer } from "../../scripts/lib/stack.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LUA = path.join(HERE, "request.lua");
@@ -93,7 +93,7 @@ async function measure(binary, valkey) {
       const deadline = Date.now() + 60_000;
       while (!/listening on http/.test(output)) {
         if (Date.now() > deadline || gateway.exitCode !== null) throw new Error(`gateway under valgrind did not start:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
       const url = `http://127.0.0.1:${port}`;
       await wrk(url, spec, 2);

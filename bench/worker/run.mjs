@@ -36,7 +36,7 @@ import { gzipSync } from "node:zlib";
 
 import { Miniflare } from "miniflare";
 
-import { descendants, repoRoot, startGateway, startRedisServer, valkeyServerPath } from "../../scripts/lib/stack.mjs";
+import { descendants, repoRoot, sleep, startGateway, startRedisServer, valkeyServerPath } from "../../scripts/lib/stack.mjs";
 import { COMPATIBILITY_DATE, WORKER_DIR, gatewayRequests, startWorker } from "../../tests/worker/harness.mjs";
 import { JS_BUNDLE, bundleJsWorker } from "./js-worker/bundle.mjs";
 
@@ -182,8 +182,6 @@ async function getTop(url) {
   if (res.status !== 200) throw new Error(`top read from ${url}: ${res.status} ${text}`);
   return JSON.parse(text);
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const started = Date.now();

