@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use podium_wire::{Operation, Query};
 use serde::Deserialize;
 
 /// The default poll interval (`interval` attribute, in seconds).
@@ -15,7 +16,7 @@ pub const MAX_BACKOFF_MS: u32 = 60_000;
 /// Rows shown when `limit` is absent or unreadable.
 pub const DEFAULT_LIMIT: u32 = 10;
 /// The API's own bound on `limit`.
-pub const MAX_LIMIT: u32 = 100;
+pub const MAX_LIMIT: u32 = podium_wire::MAX_PAGE_SIZE as u32;
 /// Neighbours shown on each side of the viewer's pinned row.
 pub const AROUND_RADIUS: u32 = 1;
 
@@ -97,15 +98,10 @@ impl Options {
 
     /// `GET /v1/boards/{board}/top?limit=&period=`.
     pub fn top_url(&self) -> String {
-        let mut url = format!(
-            "{}/v1/boards/{}/top?limit={}",
-            self.base(),
-            encode(&self.board),
-            self.limit
-        );
+        let mut url = self.url(Operation::Top, "");
+        push_query(&mut url, Query::Limit, &self.limit.to_string());
         if let Some(period) = &self.period {
-            url.push_str("&period=");
-            url.push_str(&encode(period));
+            push_query(&mut url, Query::Period, period);
         }
         url
     }
@@ -113,23 +109,35 @@ impl Options {
     /// `GET /v1/boards/{board}/players/{player}/around?radius=&period=`, when there is a viewer.
     pub fn around_url(&self) -> Option<String> {
         let player = self.player.as_ref()?;
-        let mut url = format!(
-            "{}/v1/boards/{}/players/{}/around?radius={AROUND_RADIUS}",
-            self.base(),
-            encode(&self.board),
-            encode(player)
-        );
+        let mut url = self.url(Operation::Around, player);
+        push_query(&mut url, Query::Radius, &AROUND_RADIUS.to_string());
         if let Some(period) = &self.period {
-            url.push_str("&period=");
-            url.push_str(&encode(period));
+            push_query(&mut url, Query::Period, period);
         }
         Some(url)
     }
 
     /// `GET /v1/boards`.
     pub fn boards_url(&self) -> String {
-        format!("{}/v1/boards", self.base())
+        self.url(Operation::ListBoards, "")
     }
+
+    /// `operation`'s URL for this widget's board and `player`, from the API's own table.
+    fn url(&self, operation: Operation, player: &str) -> String {
+        format!(
+            "{}{}",
+            self.base(),
+            operation.path(&encode(&self.board), &encode(player))
+        )
+    }
+}
+
+/// Appends `name=value` (encoded) to a URL, after `?` or `&`.
+fn push_query(url: &mut String, query: Query, value: &str) {
+    url.push(if url.contains('?') { '&' } else { '?' });
+    url.push_str(query.name());
+    url.push('=');
+    url.push_str(&encode(value));
 }
 
 /// `limit`: 1..=100, the default when unreadable.

@@ -323,10 +323,20 @@ fn captures<'a>(template: &str, given: &[&'a str]) -> Option<(&'a str, &'a str)>
 
 impl Operation {
     /// This operation's path for `board` and `player`, which the caller has percent-encoded.
+    ///
+    /// Built segment by segment rather than with `str::replace`, whose substring search is a
+    /// sizeable part of the widget's wasm.
     pub fn path(self, board: &str, player: &str) -> String {
-        self.template()
-            .replace(BOARD, board)
-            .replace(PLAYER, player)
+        let mut path = String::new();
+        for segment in segments(self.template()) {
+            path.push('/');
+            path.push_str(match segment {
+                BOARD => board,
+                PLAYER => player,
+                literal => literal,
+            });
+        }
+        path
     }
 }
 
