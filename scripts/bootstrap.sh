@@ -44,7 +44,10 @@ if [[ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ]]; then
   PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 fi
 
-# Pinned versions; see /work/shared/reference/toolchain.md for why these agree with each other.
+# Pinned versions that agree with each other: the wasm-bindgen CLI must match the wasm-bindgen
+# that Cargo.lock pins (what worker 0.8.7 and leptos 0.8 resolve to together) to the patch, and
+# worker-build and wasm-pack are the releases that build with it. Debian's binaryen is too old for
+# current wasm-bindgen output; the npm package's wasm-opt is used instead (package.json).
 readonly APT_PACKAGES=(redis-server redis-tools webdis wrk chromium chromium-driver)
 readonly RUST_TARGET=wasm32-unknown-unknown
 readonly RUST_COMPONENTS=(clippy rustfmt)
