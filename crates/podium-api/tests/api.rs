@@ -2,10 +2,14 @@
 //! `PODIUM_TEST_SERVER=redis`), natively. Time and randomness are injected. The same API runs
 //! inside the Worker; tests/worker drives it there through workerd.
 
+mod common;
+
 use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse, openapi_json};
 use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway};
 use serde_json::{Value, json};
+
+use common::{bearer, body, code, get, post};
 
 /// 2026-11-25T12:00:00Z.
 const T0: i64 = 1_795_608_000_000;
@@ -55,12 +59,7 @@ impl Stack {
 
     async fn send_at(&self, request: ApiRequest, now_ms: i64) -> (u16, Value, ApiResponse) {
         let response = self.api.handle(&request, now_ms, || Some([7; 32])).await;
-        let body = if response.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&response.body).expect("JSON body")
-        };
-        (response.status, body, response)
+        (response.status, body(&response), response)
     }
 
     async fn submit(&self, board: &str, body: Value) -> (u16, Value, ApiResponse) {
@@ -74,22 +73,8 @@ impl Stack {
     }
 }
 
-fn get(path: &str) -> ApiRequest {
-    ApiRequest::new("GET", path)
-}
-
-fn post(path: &str, body: Value) -> ApiRequest {
-    ApiRequest::new("POST", path)
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string())
-}
-
 fn server(request: ApiRequest) -> ApiRequest {
-    request.with_header("authorization", &format!("Bearer {SERVER_KEY}"))
-}
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
+    bearer(request, SERVER_KEY)
 }
 
 #[tokio::test]

@@ -4,12 +4,16 @@
 //! number grammar, `Vary: Origin`, unparsable client addresses. tests/security/worker-safety
 //! runs the same cases through workerd, where the URL normalisation happens.
 
+mod common;
+
 use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse};
 use podium_board::{Writer, submit_score};
 use podium_core::{Boards, ClientAddress, PlayerId, Score};
 use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway};
 use serde_json::{Value, json};
+
+use common::{bearer, body, code, get, post};
 
 /// 2026-11-25T12:00:00Z.
 const T0: i64 = 1_795_608_000_000;
@@ -61,12 +65,7 @@ impl Stack {
             .draws
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = self.api.handle(&request, T0, || Some([draw; 32])).await;
-        let body = if response.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&response.body).expect("JSON body")
-        };
-        (response.status, body, response)
+        (response.status, body(&response), response)
     }
 
     async fn total(&self, board: &str, period: &str) -> u64 {
@@ -86,22 +85,8 @@ impl Stack {
     }
 }
 
-fn get(path: &str) -> ApiRequest {
-    ApiRequest::new("GET", path)
-}
-
-fn post(path: &str, body: Value) -> ApiRequest {
-    ApiRequest::new("POST", path)
-        .with_header("content-type", "application/json")
-        .with_body(body.to_string())
-}
-
 fn server(request: ApiRequest) -> ApiRequest {
-    request.with_header("authorization", &format!("Bearer {SERVER_KEY}"))
-}
-
-fn bearer(request: ApiRequest, token: &str) -> ApiRequest {
-    request.with_header("authorization", &format!("Bearer {token}"))
+    bearer(request, SERVER_KEY)
 }
 
 fn score(board: &str, player: &str, score: i64) -> ApiRequest {
@@ -109,10 +94,6 @@ fn score(board: &str, player: &str, score: i64) -> ApiRequest {
         &format!("/v1/boards/{board}/scores"),
         json!({"player": player, "score": score}),
     )
-}
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
 }
 
 #[tokio::test]
