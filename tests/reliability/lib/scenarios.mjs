@@ -12,8 +12,8 @@
 // least the seed plus every acknowledged increment, and at most that plus the unacknowledged
 // attempts (a write answered 503/504 may or may not have been applied).
 
+import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 
 import { repoRoot, startGateway, startRedisServer } from "../../../scripts/lib/stack.mjs";
@@ -50,7 +50,25 @@ export const GATEWAY_KEY = "lb";
  */
 export const aofArgs = (fsync = "always") => ["--appendonly", "yes", "--appendfsync", fsync];
 
-const player = (i) => `p${i}`;
+/** Player `i`, as podium-seed names it (`--prefix p`: a six-digit number). */
+const player = (i) => `p${String(i).padStart(6, "0")}`;
+
+const SEED_BIN = process.env.PODIUM_SEED_BIN ?? path.join(repoRoot(), "target", "debug", "podium-seed");
+
+/** Runs podium-seed for `board` against the stack's gateway; rejects with its stderr on failure. */
+function runSeeder(stack, board) {
+  const args = ["--board", board.id, "--players", String(PLAYERS), "--prefix", "p", "--gateway", stack.gateway.url, "--min-score", "0", "--max-score", "1000000"];
+  return new Promise((resolve, reject) => {
+    const child = spawn(SEED_BIN, args, {
+      env: { ...process.env, UPSTASH_REDIS_REST_TOKEN: stack.token, PODIUM_BOARDS: JSON.stringify([board]) },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`podium-seed exited ${code}: ${stderr}`))));
+  });
+}
 
 /**
  * Starts Valkey (AOF on, `fsync` its appendfsync), the gateway and the Worker over HTTP.
@@ -193,11 +211,11 @@ export class WriteModel {
 /**
  * Gives every one of the 10,000 players a score on the Worker's board and on the gateway's key.
  *
- * The Worker's board is seeded with podium-board's own write script (lua/submit.lua), sent
- * through the gateway in pipelines of 1,000: ten thousand writes through workerd would take
- * about 15 s on two cores. The key names and arguments follow podium-core's `keys` and
- * podium-board's `submit_score` (alltime only, no rate limit, the server as writer); reading a
- * sample back through the Worker afterwards proves they still agree.
+ * The Worker's board is seeded by `podium-seed` (the binary behind `npm run seed`), which sends
+ * podium-board's own write script with podium-board's own arguments through the gateway in
+ * pipelines: ten thousand writes through workerd would take about 15 s on two cores, and a copy
+ * of the script's argument layout here would drift from it. The scores it wrote are read back
+ * from the board's sorted set, and a sample is read through the Worker afterwards.
  */
 export async function seed(stack, { board = LOAD_BOARD } = {}) {
   const worker = new WriteModel();
@@ -214,21 +232,17 @@ export async function seed(stack, { board = LOAD_BOARD } = {}) {
     await gatewayCommand(stack, ["ZADD", GATEWAY_KEY, ...args]);
   }
 
+  await runSeeder(stack, board);
   const boards = JSON.parse((await stack.workerHttp.request("GET", "/v1/boards")).text);
   const period = boards.boards.find((b) => b.id === board.id).periods.find((p) => p.period === "alltime");
-  const tag = `{podium:${board.id}}`;
-  const keys = [`${tag}:seq`, `${tag}:names`, `${tag}:scores:alltime:${period.id}`, `${tag}:members:alltime:${period.id}`];
-  const script = readFileSync(path.join(repoRoot(), "crates", "podium-board", "lua", "submit.lua"), "utf8");
-  const sha = await gatewayCommand(stack, ["SCRIPT", "LOAD", script]);
-  const now = String(Date.now());
-  for (let at = 0; at < PLAYERS; at += 1_000) {
-    const commands = [];
-    for (let i = at; i < Math.min(PLAYERS, at + 1_000); i++) {
-      const args = [now, player(i), String(scores[i]), board.policy, board.order, "", "1", "0", "0", "server"];
-      commands.push(["EVALSHA", sha, String(keys.length), ...keys, ...args]);
-      worker.seed(player(i), scores[i]);
-    }
-    await gatewayPipeline(stack, commands);
+  const stored = await gatewayCommand(stack, ["ZRANGE", `{podium:${board.id}}:scores:alltime:${period.id}`, "0", "-1", "WITHSCORES"]);
+  // Members are `<16 hex digits>:<player>` (podium-core's tiebreak).
+  const seeded = new Map();
+  for (let at = 0; at < stored.length; at += 2) seeded.set(stored[at].slice(17), Number(stored[at + 1]));
+  for (let i = 0; i < PLAYERS; i++) {
+    if (!seeded.has(player(i))) throw new Error(`podium-seed wrote no score for ${player(i)}`);
+    scores[i] = seeded.get(player(i));
+    worker.seed(player(i), scores[i]);
   }
 
   const top = JSON.parse((await stack.workerHttp.request("GET", `/v1/boards/${board.id}/top`)).text);
