@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 
-import { captureOutput, exited, terminate, track, untrack } from "./processes.mjs";
+import { captureOutput, exited, spawned, terminate, track, untrack } from "./processes.mjs";
 import { repoRoot } from "./tools.mjs";
 
 const GATEWAY_READY_TIMEOUT_MS = 20_000;
@@ -58,9 +58,7 @@ export async function startGateway({
   let onListening;
   const listening = new Promise((resolve) => (onListening = resolve));
   const child = spawn(bin, argv, { cwd: repoRoot(), env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  const spawnError = new Promise((_, reject) => child.once("error", reject));
-  spawnError.catch(() => {});
-  if (child.pid === undefined) await spawnError;
+  await spawned(child);
   track(child);
   const logs = captureOutput(child, (line) => {
     const m = /^listening on (http:\/\/\S+)$/.exec(line);

@@ -50,6 +50,19 @@ function installCleanup() {
 }
 
 /** Registers a child (and its temporary directory) for the last-resort cleanup on exit. */
+/**
+ * Resolves once `child` has started; rejects with the spawn error (a missing binary) when it never
+ * did, after removing `dir`. Keeps an `error` listener on the child either way, so a late error
+ * never becomes an uncaught exception.
+ */
+export async function spawned(child, dir) {
+  const failed = new Promise((_, reject) => child.once("error", reject));
+  failed.catch(() => {});
+  if (child.pid !== undefined) return;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  await failed;
+}
+
 export function track(child, dir) {
   installCleanup();
   live.set(child.pid, { child, dir });

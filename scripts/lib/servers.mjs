@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { gatewayBinaryPath } from "./gateway.mjs";
-import { captureOutput, exited, freePort, sleep, terminate, track, untrack } from "./processes.mjs";
+import { captureOutput, exited, freePort, sleep, spawned, terminate, track, untrack } from "./processes.mjs";
 import { respCommand } from "./resp.mjs";
 import { toolPath } from "./tools.mjs";
 
@@ -127,12 +127,7 @@ async function launchServer({ kind, port, args }) {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
-    const spawnError = new Promise((_, reject) => child.once("error", reject));
-    spawnError.catch(() => {});
-    if (child.pid === undefined) {
-      rmSync(dir, { recursive: true, force: true });
-      await spawnError;
-    }
+    await spawned(child, dir);
     track(child, dir);
     logs = captureOutput(child);
 

@@ -6,7 +6,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { captureOutput, descendants, pidAlive, sleep, STOP_GRACE_MS, terminate, track, untrack } from "./processes.mjs";
+import { captureOutput, descendants, pidAlive, sleep, spawned, STOP_GRACE_MS, terminate, track, untrack } from "./processes.mjs";
 import { repoRoot } from "./tools.mjs";
 
 /** node_modules/.bin/wrangler of this repository. */
@@ -71,12 +71,7 @@ export async function startWranglerDev({
     ...extraArgs,
   ];
   const child = spawn(bin, argv, { cwd: workerDir, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  const spawnError = new Promise((_, reject) => child.once("error", reject));
-  spawnError.catch(() => {});
-  if (child.pid === undefined) {
-    rmSync(dir, { recursive: true, force: true });
-    await spawnError;
-  }
+  await spawned(child, dir);
   track(child, dir);
   let forward;
   const logs = captureOutput(child, (line) => forward?.(line));

@@ -9,7 +9,7 @@ use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway};
 use serde_json::{Value, json};
 
-use common::{bearer, body, code, get, post};
+use common::{bearer, body, code, get, post, start_api};
 
 /// 2026-11-25T12:00:00Z.
 const T0: i64 = 1_795_608_000_000;
@@ -34,21 +34,17 @@ struct Stack {
 
 impl Stack {
     async fn start() -> Self {
-        let server = RedisServer::start().await;
-        let gateway = TestGateway::start(&server).await;
-        let vars = |name: &str| match name {
+        let (server, gateway, api) = start_api(|name: &str| match name {
             "PODIUM_BOARDS" => Some(BOARDS.to_owned()),
             "PODIUM_SERVER_KEY" => Some(SERVER_KEY.to_owned()),
             "PODIUM_CORS_ORIGINS" => Some("https://game.example".to_owned()),
             "PODIUM_SESSION_TTL_SECS" => Some("120".to_owned()),
             _ => None,
-        };
-        let config = ApiConfig::from_vars(vars).expect("valid configuration");
-        let transport = ReqwestTransport::new().expect("transport");
-        let client = Client::new(&gateway.url, &gateway.token, transport);
+        })
+        .await;
         Self {
             _server: server,
-            api: Api::new(config, client),
+            api,
             gateway,
         }
     }

@@ -2,8 +2,28 @@
 
 #![allow(dead_code, reason = "each test file uses its own part")]
 
-use podium_api::{ApiRequest, ApiResponse};
+use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse};
+use podium_redis::{Client, ReqwestTransport};
+use podium_testkit::{RedisServer, TestGateway};
 use serde_json::Value;
+
+/// A real server (Valkey, or Redis 7 with `PODIUM_TEST_SERVER=redis`), the gateway in front of
+/// it, and the API over that gateway, configured by `vars` as the Worker's variables would.
+pub async fn start_api(
+    vars: impl Fn(&str) -> Option<String>,
+) -> (RedisServer, TestGateway, Api<ReqwestTransport>) {
+    let server = RedisServer::start().await;
+    let gateway = TestGateway::start(&server).await;
+    let config = ApiConfig::from_vars(vars).expect("valid configuration");
+    let api = Api::new(config, client(&gateway));
+    (server, gateway, api)
+}
+
+/// A client of `gateway` with its full token.
+pub fn client(gateway: &TestGateway) -> Client<ReqwestTransport> {
+    let transport = ReqwestTransport::new().expect("transport");
+    Client::new(&gateway.url, &gateway.token, transport)
+}
 
 pub fn get(path: &str) -> ApiRequest {
     ApiRequest::new("GET", path)
