@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Builds the widget (web/) into web/pkg: `wasm-pack build --target web` with the size-optimised
-# cargo profile widget-release, then npm binaryen's `wasm-opt -Oz --converge` (Debian's is too
-# old, see toolchain.md), esbuild's minifier on wasm-bindgen's JS glue, then the package entry
-# `podium-widget.js` (loads the wasm, which defines <podium-leaderboard>). Prints the JS + wasm
-# size raw and gzip (gzip -9) and FAILS when the gzip total is over the budget: 120 KB, counted
-# as 120 000 bytes (docs/benchmarks.md).
+# Builds the widget (web/) into web/pkg: `cargo build` for wasm32 with the size-optimised cargo
+# profile widget-release, `wasm-bindgen --target web`, then npm binaryen's `wasm-opt -Oz --converge`
+# (Debian's is too old, see toolchain.md), esbuild's minifier on wasm-bindgen's JS glue, then the
+# package entry `podium-widget.js` (loads the wasm, which defines <podium-leaderboard>) and a
+# package.json. Prints the JS + wasm size raw and gzip (gzip -9) and FAILS when the gzip total is
+# over the budget: 120 KB, counted as 120 000 bytes (docs/benchmarks.md).
 #
-# Needs wasm-pack and wasm-bindgen-cli (bash scripts/bootstrap.sh --wasm) and `npm ci`.
+# No wasm-pack: its `build` is these same two commands plus a package.json, and installing it cost
+# a first `npm start` minutes of compiling (issue 20).
+#
+# Needs wasm-bindgen-cli (bash scripts/bootstrap.sh --wasm) and `npm ci`.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +19,6 @@ budget_gzip=120000
 pkg="$repo_root/web/pkg"
 
 missing=()
-command -v wasm-pack >/dev/null 2>&1 || missing+=("wasm-pack (bash scripts/bootstrap.sh --wasm)")
 [[ -x "$cargo_bin/wasm-bindgen" ]] || missing+=("wasm-bindgen (bash scripts/bootstrap.sh --wasm)")
 [[ -x "$repo_root/node_modules/.bin/wasm-opt" ]] || missing+=("node_modules/.bin/wasm-opt (npm ci)")
 [[ -x "$repo_root/node_modules/.bin/esbuild" ]] || missing+=("node_modules/.bin/esbuild (npm ci)")
@@ -26,8 +28,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 cd "$repo_root"
-# wasm-pack's own wasm-opt step is off (web/Cargo.toml); "failed to get wasm-pack version" is harmless.
-wasm-pack build web --target web --out-dir pkg --out-name podium_widget --profile widget-release
+cargo build --lib --target wasm32-unknown-unknown --profile widget-release -p podium-widget
+target_dir="$(cargo metadata --no-deps --format-version 1 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+rm -rf "$pkg"
+wasm-bindgen "$target_dir/wasm32-unknown-unknown/widget-release/podium_widget.wasm" \
+  --target web --out-dir "$pkg" --out-name podium_widget
 
 wasm="$pkg/podium_widget_bg.wasm"
 # --converge repeats -Oz until it stops shrinking (~0.6 KB gzip); the producers and
@@ -45,17 +50,26 @@ mv "$glue.min" "$glue"
 rm -rf "$pkg/snippets"
 
 cp web/js/podium-widget.js web/js/podium-widget.d.ts "$pkg/"
-node - "$pkg/package.json" <<'NODE'
+# The package's name, version, description and licence come from web/Cargo.toml (as wasm-pack's did).
+cargo metadata --no-deps --format-version 1 | node -e '
 const fs = require("node:fs");
-const file = process.argv[2];
-const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
-pkg.module = "podium-widget.js";
-pkg.main = "podium-widget.js";
-pkg.types = "podium-widget.d.ts";
-pkg.files = [...new Set([...(pkg.files ?? []).filter((f) => f !== "snippets"), "podium-widget.js", "podium-widget.d.ts"])];
-pkg.sideEffects = ["./podium-widget.js", "./podium_widget.js"];
-fs.writeFileSync(file, JSON.stringify(pkg, null, 2) + "\n");
-NODE
+let input = "";
+process.stdin.on("data", (chunk) => (input += chunk)).on("end", () => {
+  const crate = JSON.parse(input).packages.find((p) => p.name === "podium-widget");
+  const pkg = {
+    name: crate.name,
+    type: "module",
+    description: crate.description,
+    version: crate.version,
+    license: crate.license,
+    files: ["podium_widget_bg.wasm", "podium_widget.js", "podium_widget.d.ts", "podium-widget.js", "podium-widget.d.ts"],
+    main: "podium-widget.js",
+    module: "podium-widget.js",
+    types: "podium-widget.d.ts",
+    sideEffects: ["./podium-widget.js", "./podium_widget.js"],
+  };
+  fs.writeFileSync(process.argv[1], JSON.stringify(pkg, null, 2) + "\n");
+});' "$pkg/package.json"
 
 raw=0
 gzipped=0

@@ -85,9 +85,9 @@ bash scripts/build-worker.sh
 step "bash scripts/build-widget.sh"
 bash scripts/build-widget.sh
 
-step "wasm-pack test --headless --chrome web (the widget's components in Chromium)"
+step "bash scripts/test-widget-browser.sh (the widget's components in Chromium)"
 widget_log="$work_dir/widget-browser.log"
-CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" wasm-pack test --headless --chrome web 2>&1 | tee "$widget_log"
+bash scripts/test-widget-browser.sh 2>&1 | tee "$widget_log"
 count_cargo_results "$widget_log"
 # Some suites run once, on Valkey: tests/reliability (load, faults, rate-limit bursts: it measures
 # the gateway and the Worker, not the server, and takes about a minute and a half), the npm start

@@ -1,4 +1,4 @@
-//! The widget in a real browser (`wasm-pack test --headless --chrome web`) against a fake API:
+//! The widget in a real browser (`bash scripts/test-widget-browser.sh`) against a fake API:
 //! rendering, the viewer's row, movement arrows, 304s, backoff, option changes, names that look
 //! like HTML, and destroy().
 #![cfg(target_arch = "wasm32")]
