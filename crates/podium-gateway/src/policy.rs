@@ -218,8 +218,8 @@ const DANGEROUS: Rule = Rule::new(Class::Refused(RefusalReason::Dangerous));
 /// alone and for a subcommand no server reports (Redis answers `unknown subcommand`).
 ///
 /// Read is what a read-only token may run: the commands the servers flag `readonly`, without
-/// keyspace scans (KEYS, SCAN, CLUSTERSCAN), SORT_RO (whose GET patterns read any key) and
-/// scripts, plus PING, ECHO and TIME. No script is a read, not even EVAL_RO, EVALSHA_RO or
+/// keyspace scans (KEYS, SCAN, CLUSTERSCAN), SORT_RO (whose GET patterns read any key), LOLWUT
+/// and scripts, plus PING, ECHO and TIME. No script is a read, not even EVAL_RO, EVALSHA_RO or
 /// FCALL_RO: a read-only script can still call KEYS and SCAN or loop forever and stall the
 /// server for every client, and only the server could hold it to less. A read-only token is
 /// the one shipped to browsers. (On Upstash too, `+@read -@dangerous` leaves them out: they

@@ -231,3 +231,79 @@ async fn every_command_every_server_reports_is_decided_by_the_table() {
     let names: BTreeSet<String> = command_table().map(|row| name(&row)).collect();
     assert_eq!(names.len(), command_table().count(), "one row per name");
 }
+
+const DOCS: &str = "docs/protocol.md";
+const BEGIN: &str = "<!-- refused-commands: generated from the gateway's command table; \
+                     `PODIUM_UPDATE_DOCS=1 cargo test -p podium-gateway --test policy_completeness` \
+                     rewrites it -->";
+const END: &str = "<!-- /refused-commands -->";
+
+/// The refused commands by reason, as the docs list them: a container refused whole with one
+/// reason is `CLIENT …`, a refused subcommand `SCRIPT DEBUG`.
+fn refused_commands_markdown() -> String {
+    use podium_gateway::RefusalReason;
+    let rows: Vec<TableRow> = command_table().collect();
+    let mut out = String::from("| refused | why | commands |\n|---|---|---|\n");
+    for reason in RefusalReason::ALL {
+        let refused = CommandClass::Refused(reason);
+        let mut names: Vec<String> = Vec::new();
+        for row in rows.iter().filter(|row| row.subcommand.is_none()) {
+            let subcommands: Vec<&TableRow> = rows
+                .iter()
+                .filter(|sub| sub.command == row.command && sub.subcommand.is_some())
+                .collect();
+            if row.class == refused && subcommands.iter().all(|sub| sub.class == refused) {
+                let whole = if subcommands.is_empty() { "" } else { " …" };
+                names.push(format!("{}{whole}", row.command));
+            } else {
+                names.extend(
+                    subcommands
+                        .iter()
+                        .filter(|sub| sub.class == refused)
+                        .map(|sub| {
+                            format!("{} {}", row.command, sub.subcommand.unwrap_or_default())
+                        }),
+                );
+            }
+            if reason == RefusalReason::Blocking && row.blocking_with_block_option {
+                names.push(format!("{} BLOCK", row.command));
+            }
+        }
+        let when = if reason == RefusalReason::Dangerous {
+            "unless `--allow-dangerous-commands`"
+        } else {
+            "always"
+        };
+        out.push_str(&format!(
+            "| {when} | {} | {} |\n",
+            reason.explanation(),
+            names.join(", ")
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_docs_list_the_refused_commands_of_the_table() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(DOCS);
+    let docs = std::fs::read_to_string(&path).expect("docs/protocol.md");
+    let block = format!("{BEGIN}\n{}{END}", refused_commands_markdown());
+    let (Some(start), Some(end)) = (docs.find(BEGIN), docs.find(END)) else {
+        panic!("{DOCS} has no block of refused commands; add:\n{block}");
+    };
+    let current = &docs[start..end + END.len()];
+    if current == block {
+        return;
+    }
+    if std::env::var_os("PODIUM_UPDATE_DOCS").is_some() {
+        let updated = docs.replacen(current, &block, 1);
+        std::fs::write(&path, updated).expect("rewrite docs/protocol.md");
+        return;
+    }
+    panic!(
+        "{DOCS} lists other refused commands than the table; run with PODIUM_UPDATE_DOCS=1, or \
+         replace its block with:\n{block}"
+    );
+}
