@@ -5,8 +5,10 @@
 //! Layout:
 //! - [`config`](GatewayConfig): what the binary parses from flags and environment.
 //! - `request`: the request forms (body, path, path + body, path + query) → `CommandArgs`.
-//! - `policy`: which commands the gateway forwards, for which token, and the ACL rules that
-//!   hold scripts to the same ([`classify`], [`acl_rules`]).
+//! - `policy`: the one table of every command and subcommand the servers report
+//!   ([`command_table`]), and what derives from it: which commands the gateway forwards, for
+//!   which token ([`classify`]), where their first key is, and the ACL rules that hold scripts
+//!   to the same ([`acl_rules`]).
 //! - `app`: the routes, authentication, response headers, and the one wrapper that times and
 //!   counts every command route for `metrics`.
 //! - `backend`: the shared multiplexed (or cluster) connection, single commands sent in
@@ -45,7 +47,7 @@ pub use config::{
 };
 pub use error::GatewayError;
 pub use policy::{
-    CommandClass, MAX_KEY_BYTES, RefusalReason, acl_denied, acl_rules, classify, first_key,
-    is_kill, is_read_only, is_shareable,
+    CommandClass, KeyPosition, MAX_KEY_BYTES, RefusalReason, Since, TableRow, acl_denied,
+    acl_rules, classify, command_table, first_key, is_kill, is_read_only, is_shareable,
 };
 pub use server::{bind, run, run_per_core};

@@ -364,3 +364,156 @@ async fn the_acl_rules_deny_every_command_the_gateway_refuses_and_keep_the_rest(
         );
     }
 }
+
+/// Arguments that make each refused command do its harm if it were forwarded; every row of the
+/// table refused for any reason is sent, most with no arguments at all (the gateway refuses by
+/// name), these with the ones the outside test used.
+fn harmful_forms(row: &podium_gateway::TableRow) -> Vec<Vec<String>> {
+    let args: &[&[&str]] = match (row.command, row.subcommand) {
+        ("SCRIPT", Some("DEBUG")) => &[&["YES"], &["SYNC"]],
+        ("CLIENT", Some("REPLY")) => &[&["OFF"], &["SKIP"]],
+        ("CLIENT", Some("NO-EVICT" | "NO-TOUCH" | "TRACKING")) => &[&["ON"]],
+        ("CLIENT", Some("SETNAME")) => &[&["podium"]],
+        ("CLIENT", Some("PAUSE")) => &[&["10000"]],
+        ("SELECT", None) => &[&["1"]],
+        ("HELLO", None) => &[&["3"]],
+        ("AUTH", None) => &[&["nobody", "wrong"]],
+        ("WATCH", None) => &[&["safety:canary"]],
+        ("SUBSCRIBE" | "PSUBSCRIBE" | "SSUBSCRIBE", None) => &[&["x"]],
+        ("BLPOP" | "BRPOP" | "BZPOPMIN" | "BZPOPMAX", None) => &[&["safety:queue", "0"]],
+        ("WAIT", None) => &[&["1", "0"]],
+        ("DEBUG", None) => &[&["SLEEP", "0"]],
+        _ => &[&[]],
+    };
+    args.iter()
+        .map(|args| {
+            row.subcommand.into_iter().chain(args.iter().copied()).fold(
+                vec![row.command.to_owned()],
+                |mut command, arg| {
+                    command.push(arg.to_owned());
+                    command
+                },
+            )
+        })
+        .collect()
+}
+
+/// Scripts, reads and writes work through the gateway's one shared connection.
+async fn the_shared_connection_serves(stack: &Stack, sha: &str, after: &[String]) {
+    assert_eq!(
+        stack
+            .command(json!(["EVALSHA", sha, 1, "safety:canary"]))
+            .await,
+        (StatusCode::OK, json!({"result": "alive"})),
+        "EVALSHA after {after:?}"
+    );
+    assert_eq!(
+        stack.get("/get/safety:canary").await,
+        (StatusCode::OK, json!({"result": "alive"})),
+        "GET after {after:?}"
+    );
+    assert_eq!(
+        stack
+            .post(
+                "/pipeline",
+                json!([["SET", "safety:written", "yes"], ["GET", "safety:written"]])
+            )
+            .await,
+        (StatusCode::OK, json!([{"result": "OK"}, {"result": "yes"}])),
+        "writes after {after:?}"
+    );
+}
+
+fn not_available(reply: &Value) -> bool {
+    reply["error"]
+        .as_str()
+        .is_some_and(|text| text.starts_with("ERR Command is not available"))
+}
+
+#[tokio::test]
+async fn no_refused_command_reaches_the_shared_connection_in_any_request_form() {
+    // The unrestricted default user, so that only the gateway's refusals stand between these
+    // commands and the server (the gateway's own user would be denied some of them); one
+    // runtime, so one shared connection serves every request.
+    let server = RedisServer::start().await;
+    let gateway = podium_testkit::TestGateway::start_with(
+        podium_gateway::RedisConfig::single(server.url()),
+        |_| {},
+    )
+    .await;
+    let stack = Stack {
+        server,
+        gateway,
+        http: podium_testkit::http_client(),
+    };
+    stack
+        .command(json!(["SET", "safety:canary", "alive"]))
+        .await;
+    let (_, loaded) = stack
+        .command(json!([
+            "SCRIPT",
+            "LOAD",
+            "return redis.call('GET', KEYS[1])"
+        ]))
+        .await;
+    let sha = loaded["result"].as_str().expect("a script hash").to_owned();
+    let mut commands: Vec<Vec<String>> = podium_gateway::command_table()
+        .filter(|row| matches!(row.class, podium_gateway::CommandClass::Refused(_)))
+        .flat_map(|row| harmful_forms(&row))
+        .collect();
+    // The reads that block with an option.
+    for row in podium_gateway::command_table().filter(|row| row.blocking_with_block_option) {
+        let group: &[&str] = match row.command {
+            "XREADGROUP" => &["GROUP", "g", "c"],
+            _ => &[],
+        };
+        let mut command = vec![row.command.to_owned()];
+        command.extend(
+            group
+                .iter()
+                .chain(&["BLOCK", "0", "STREAMS", "safety:stream", "$"])
+                .map(|arg| arg.to_string()),
+        );
+        commands.push(command);
+    }
+    // The commands an outside test found or named, whichever row they come from.
+    for required in [
+        &["SCRIPT", "DEBUG", "YES"][..],
+        &["SCRIPT", "DEBUG", "SYNC"],
+        &["CLIENT", "REPLY", "OFF"],
+        &["CLIENT", "NO-EVICT", "ON"],
+        &["SELECT", "1"],
+        &["HELLO", "3"],
+        &["RESET"],
+        &["MULTI"],
+        &["SUBSCRIBE", "x"],
+        &["MONITOR"],
+        &["READONLY"],
+    ] {
+        assert!(
+            commands.iter().any(|command| command == required),
+            "{required:?} is not refused"
+        );
+    }
+    for command in &commands {
+        let (status, reply) = stack.command(json!(command)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{command:?}: {reply}");
+        assert!(not_available(&reply), "{command:?}: {reply}");
+        let path: String = command.iter().map(|arg| format!("/{arg}")).collect();
+        let (status, reply) = stack.get(&path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {reply}");
+        assert!(not_available(&reply), "{path}: {reply}");
+        let (status, entries) = stack
+            .post("/pipeline", json!([command, ["GET", "safety:canary"]]))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{command:?}: {entries}");
+        assert!(not_available(&entries[0]), "{command:?}: {entries}");
+        assert_eq!(entries[1], json!({"result": "alive"}), "{command:?}");
+        let (status, reply) = stack
+            .post("/multi-exec", json!([["GET", "safety:canary"], command]))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{command:?}: {reply}");
+        assert!(not_available(&reply), "{command:?}: {reply}");
+        the_shared_connection_serves(&stack, &sha, command).await;
+    }
+}

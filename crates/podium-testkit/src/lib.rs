@@ -1,7 +1,8 @@
 //! Real servers for integration tests, on ephemeral ports, stopped on drop.
 //!
 //! - [`RedisServer`]: a Valkey 8 server, or Redis 7 when `PODIUM_TEST_SERVER=redis`
-//!   (`npm test` runs every suite against both), optionally with TLS.
+//!   (`npm test` runs every suite against both), optionally with TLS; Valkey 9
+//!   ([`ServerKind::Valkey9`]) on request.
 //! - [`RedisCluster`]: three cluster-enabled servers with all slots assigned.
 //! - [`TestGateway`]: the Podium gateway served in-process in front of either, connected as
 //!   the server's [`GATEWAY_USER`], whose ACL rules are the gateway's policy.

@@ -17,21 +17,28 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// Which server implementation a suite runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
+    /// Valkey 8.1, the default.
     Valkey,
+    /// Valkey 9.1, which `scripts/bootstrap.sh --test` installs for the command-policy
+    /// completeness test (`tools.json`: `valkey9-server`).
+    Valkey9,
+    /// Redis 7.0.
     Redis,
 }
 
 impl ServerKind {
-    /// `PODIUM_TEST_SERVER=redis` selects Redis 7; anything else, Valkey 8.
+    /// `PODIUM_TEST_SERVER=redis` selects Redis 7, `valkey9` Valkey 9; anything else, Valkey 8.
     pub fn from_env() -> Self {
         match std::env::var("PODIUM_TEST_SERVER").as_deref() {
             Ok("redis") => Self::Redis,
+            Ok("valkey9") => Self::Valkey9,
             _ => Self::Valkey,
         }
     }
 
     /// The server binary, found as the node harness finds it (see [`crate::tools`]): its
-    /// environment variable (`PODIUM_VALKEY_SERVER` / `PODIUM_REDIS_SERVER`), then the paths file
+    /// environment variable (`PODIUM_VALKEY_SERVER`, `PODIUM_VALKEY9_SERVER`,
+    /// `PODIUM_REDIS_SERVER`), then the paths file
     /// the bootstrap writes, then `PATH`, then the copies the bootstrap or Debian install.
     ///
     /// # Panics
@@ -39,9 +46,14 @@ impl ServerKind {
     pub fn binary(self) -> PathBuf {
         let name = match self {
             Self::Valkey => "valkey-server",
+            Self::Valkey9 => "valkey9-server",
             Self::Redis => "redis-server",
         };
-        tools::tool_path(name).unwrap_or_else(|error| panic!("{error}"))
+        let hint = match self {
+            Self::Valkey9 => "; Valkey 9 comes with `bash scripts/bootstrap.sh --test`",
+            Self::Valkey | Self::Redis => "",
+        };
+        tools::tool_path(name).unwrap_or_else(|error| panic!("{error}{hint}"))
     }
 }
 

@@ -3,9 +3,9 @@
 //! file the bootstrap writes, with the same overrides, in the same order. A tool's path is the
 //! first of:
 //!
-//! 1. its environment variable (`PODIUM_VALKEY_SERVER`, `PODIUM_REDIS_SERVER`), when set and
-//!    not empty; it must be an executable file, or the lookup fails rather than run another
-//!    server;
+//! 1. its environment variable (`PODIUM_VALKEY_SERVER`, `PODIUM_VALKEY9_SERVER`,
+//!    `PODIUM_REDIS_SERVER`), when set and not empty; it must be an executable file, or the
+//!    lookup fails rather than run another server;
 //! 2. the path `scripts/bootstrap.sh` recorded in the paths file (`$PODIUM_TOOLS_PATHS`,
 //!    default `<repo>/.tools/paths.json`), while that is still executable;
 //! 3. the first executable of that name on `PATH`;
