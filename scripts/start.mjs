@@ -1,4 +1,4 @@
-// `npm start`: builds the gateway in release mode, then runs a local Podium stack in the foreground
+// `npm start`: builds the gateway in release mode, the Worker and the widget (side by side), then runs a local Podium stack in the foreground
 // until Ctrl-C / SIGTERM: a Valkey server, podium-gateway in front of it, and the Worker (Podium's
 // product API, worker/) in local workerd through `wrangler dev`, talking to the gateway as its
 // Upstash REST endpoint. The Worker is rebuilt first only when worker/build is older than its
@@ -22,8 +22,11 @@
 // and it exits non-zero.
 
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import net from "node:net";
-import { freePort, repoRoot, startGateway, startRedisServer, startWranglerDev } from "./lib/stack.mjs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { freePort, gatewayBinaryPath, repoRoot, startGateway, startRedisServer, startWranglerDev } from "./lib/stack.mjs";
 import { startDemoServer, widgetIsStale } from "./lib/demo.mjs";
 
 const DEFAULT_GATEWAY_PORT = 8079;
@@ -34,6 +37,8 @@ const DEV_TOKEN = "podium-dev-token";
 const DEV_READONLY_TOKEN = "podium-dev-readonly-token";
 const HEALTH_TIMEOUT_MS = 15_000;
 const WATCH_INTERVAL_MS = 250;
+/** What the builds of a first run took on a 2-core machine (README, "First run"). */
+const FIRST_BUILD_MINUTES = 5;
 /** wrangler dev's request log: `[wrangler:info] GET /v1/boards/global/top 200 OK (12ms)`. */
 const WRANGLER_REQUEST_LINE = /^\[wrangler:info\] [A-Z]+ \S+ (\d{3}) /;
 
@@ -43,7 +48,8 @@ class StartError extends Error {}
 /** Services started so far, stopped in reverse order. */
 const running = [];
 let shuttingDown = false;
-let buildChild;
+/** Build processes still running (killed on shutdown). */
+const buildChildren = new Set();
 let demoServer;
 
 function portFromEnv(name, fallback) {
@@ -77,21 +83,7 @@ function ensurePortFree(port, service, envName) {
   });
 }
 
-/** Runs a build step in the foreground (its output shown); rejects with a StartError on failure. */
-function runBuild(command, args) {
-  const shown = [command, ...args].join(" ");
-  return new Promise((resolve, reject) => {
-    buildChild = spawn(command, args, { cwd: repoRoot(), stdio: ["ignore", "inherit", "inherit"] });
-    buildChild.once("error", (err) => reject(new StartError(`cannot run ${command}: ${err.message}`)));
-    buildChild.once("exit", (code, signal) => {
-      buildChild = undefined;
-      if (code === 0) resolve();
-      else reject(new StartError(`${shown} failed (${signal ?? `exit code ${code}`})`));
-    });
-  });
-}
-
-/** Announces a long step, runs it, and says how long it took: a first run builds for minutes. */
+/** Announces a step, runs it, and says how long it took. */
 async function step(what, run) {
   console.log(`podium: ${what}…`);
   const startedAt = Date.now();
@@ -100,29 +92,70 @@ async function step(what, run) {
   return result;
 }
 
-function buildGateway() {
+/**
+ * Runs a build step, each line of its output prefixed with `[label]` (the builds run side by side);
+ * rejects with a StartError on failure.
+ */
+function runBuild(label, command, args) {
+  const shown = [command, ...args].join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot(), stdio: ["ignore", "pipe", "pipe"] });
+    buildChildren.add(child);
+    for (const [stream, out] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      createInterface({ input: stream }).on("line", (line) => out.write(`  [${label}] ${line}\n`));
+    }
+    child.once("error", (err) => reject(new StartError(`cannot run ${command}: ${err.message}`)));
+    child.once("exit", (code, signal) => {
+      buildChildren.delete(child);
+      if (code === 0) resolve();
+      else reject(new StartError(`${shown} failed (${signal ?? `exit code ${code}`})`));
+    });
+  });
+}
+
+/**
+ * The builds `npm start` needs, as {label, what, command, args}: the gateway, the Worker when
+ * worker/build is older than its sources, the widget when web/pkg is. Each is a cargo build of its
+ * own profile (podium-gateway's native `release`, wasm32 `worker-release` and `widget-release`),
+ * so they lock different build directories and can run at once.
+ */
+function plannedBuilds() {
+  const builds = [];
   if (process.env.PODIUM_GATEWAY_BIN) {
     console.log(`podium: using the gateway at PODIUM_GATEWAY_BIN=${process.env.PODIUM_GATEWAY_BIN}`);
-    return Promise.resolve();
+  } else {
+    builds.push({ label: "gateway", what: "podium-gateway", command: "cargo", args: ["build", "--release", "-p", "podium-gateway"] });
   }
-  return step("building podium-gateway (cargo build --release)", () =>
-    runBuild("cargo", ["build", "--release", "-p", "podium-gateway"]),
-  );
+  builds.push({ label: "worker", what: "the Worker", command: "bash", args: ["scripts/build-worker.sh", "--if-stale"] });
+  if (widgetIsStale()) {
+    builds.push({ label: "widget", what: "the widget", command: "bash", args: ["scripts/build-widget.sh"] });
+  }
+  return builds;
 }
 
-/** The release Worker bundle, skipped when worker/build is newer than its sources. */
-function buildWorker() {
-  return step("building the Worker if its sources changed (scripts/build-worker.sh --if-stale)", () =>
-    runBuild("bash", ["scripts/build-worker.sh", "--if-stale"]),
+/**
+ * Runs every build side by side: on two cores one build's single-threaded phases (build scripts,
+ * the final link with LTO) overlap another's. Says up front what a first run costs.
+ */
+async function buildAll() {
+  const builds = plannedBuilds();
+  const firstRun = !existsSync(gatewayBinaryPath({ release: true })) || !existsSync(path.join(repoRoot(), "worker", "build", "index.js"));
+  console.log(
+    `podium: building ${builds.map((b) => b.what).join(", ")} side by side` +
+      (firstRun ? ` (a first run compiles for about ${FIRST_BUILD_MINUTES} minutes on 2 cores; later runs take seconds)…` : "…"),
   );
-}
-
-/** web/pkg, rebuilt only when the widget's sources are newer. */
-async function buildWidget() {
-  if (!widgetIsStale()) return;
-  await step("building the widget (bash scripts/build-widget.sh)", () =>
-    runBuild("bash", ["scripts/build-widget.sh"]),
+  const startedAt = Date.now();
+  await Promise.all(
+    builds.map(async (build) => {
+      const began = Date.now();
+      await runBuild(build.label, build.command, build.args);
+      console.log(`podium: ${build.what}: built in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    }),
   );
+  console.log(`podium: builds done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
 async function waitForHealth(gateway) {
@@ -171,7 +204,7 @@ async function shutdown(code, message) {
   if (shuttingDown) return;
   shuttingDown = true;
   if (message) console.error(message);
-  if (buildChild) buildChild.kill("SIGTERM");
+  for (const child of buildChildren) child.kill("SIGTERM");
   await demoServer?.close();
   await stopAll();
   process.exit(code);
@@ -223,7 +256,7 @@ async function main() {
     await ensurePortFree(explicitValkeyPort, "Valkey server", "PODIUM_VALKEY_PORT");
   }
 
-  await buildGateway();
+  await buildAll();
   if (shuttingDown) return;
 
   let valkeyPort = explicitValkeyPort;
@@ -250,8 +283,6 @@ async function main() {
   await waitForHealth(gateway);
   if (shuttingDown) return;
 
-  await buildWorker();
-  if (shuttingDown) return;
   await ensurePortFree(workerPort, "Worker", "PODIUM_WORKER_PORT");
   let worker;
   try {
@@ -273,8 +304,6 @@ async function main() {
   running.push({ name: "worker (wrangler dev)", handle: worker });
   if (shuttingDown) return;
 
-  await buildWidget();
-  if (shuttingDown) return;
   try {
     demoServer = await startDemoServer({
       port: demoPort,

@@ -177,7 +177,7 @@ test("npm start: play the demo, see your rank, watch the bots move the board, st
   await waitFor(run, new RegExp(`^  worker   http://127\\.0\\.0\\.1:${workerPort}\\b`, "m"), 5_000);
   await waitFor(run, new RegExp(`^  gateway  http://127\\.0\\.0\\.1:${gatewayPort}\\b`, "m"), 5_000);
   const readyAfterMs = Date.now() - startedAt;
-  for (const line of run.output.match(/^podium: .*: done in .*$/gm) ?? []) console.log(line);
+  for (const line of run.output.match(/^podium: .*: (?:done|built) in .*$/gm) ?? []) console.log(line);
   // Valkey, the gateway, wrangler and its workerd: every one must be gone after Ctrl-C.
   family = descendants(run.child.pid);
   assert.ok(family.length >= 4, `start.mjs runs at least 4 processes, found ${family.length}`);
