@@ -205,28 +205,35 @@ cargo_tool_installed() {
   grep -qx "$1 v$2:" <<<"$cargo_install_list"
 }
 
-# Queues `cargo install CRATE --version VERSION ARGS…` for install_queued_cargo_tools, unless that
-# version is installed already.
+# Queues `cargo install CRATE --version VERSION ARGS…`, compiled at OPT_LEVEL, for
+# start_queued_cargo_tools, unless that version is installed already.
+#
+# The opt-level: worker-build and cargo-fuzz mostly run other programs (cargo, wasm-bindgen,
+# wasm-opt), and wasm-bindgen-cli's work is small next to the builds around it, so all are
+# compiled unoptimised (0): that takes 40 % of the CPU time of the default 3, and costs a build
+# under a second (docs/benchmarks.md, "First run").
 queued_cargo_tools=()
 queue_cargo_tool() {
-  local crate="$1" version="$2"
-  shift 2
+  local crate="$1" version="$2" opt_level="$3"
+  shift 3
   if cargo_tool_installed "$crate" "$version"; then
     return
   fi
-  queued_cargo_tools+=("$crate $version $*")
+  queued_cargo_tools+=("$crate $version $opt_level $*")
 }
 
-# Each crate's options after its version, as queued.
+# Each crate's options after its version and opt-level, as queued.
 cargo_tool_install() {
-  local crate="$1" version="$2"
-  shift 2
+  local crate="$1" version="$2" opt_level="$3"
+  shift 3
+  local command=(env CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt_level"
+    cargo install "$crate" --version "$version" --force "$@")
   # Its output through a line-buffered prefix, so that parallel installs stay readable and a
   # failure says whose it is; --quiet keeps only the failing one's log (see run).
   if [[ "$quiet" == true ]]; then
-    run cargo install "$crate" --version "$version" --force "$@" </dev/null
+    run "${command[@]}" </dev/null
   else
-    cargo install "$crate" --version "$version" --force "$@" </dev/null 2>&1 | sed -u "s/^/  [$crate] /"
+    "${command[@]}" </dev/null 2>&1 | sed -u "s/^/  [$crate] /"
     return "${PIPESTATUS[0]}"
   fi
 }
@@ -263,8 +270,8 @@ wait_for_cargo_tools() {
 queue_wasm_tools() {
   # Not --locked: wasm-bindgen-cli's own lock file pins a crate version the registry no longer has.
   # The CLI must equal the `wasm-bindgen` in Cargo.lock to the patch.
-  queue_cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_CLI_VERSION"
-  queue_cargo_tool worker-build "$WORKER_BUILD_VERSION" --locked
+  queue_cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_CLI_VERSION" 0
+  queue_cargo_tool worker-build "$WORKER_BUILD_VERSION" 0 --locked
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -329,7 +336,7 @@ if [[ "$want_wasm" == true ]]; then
   queue_wasm_tools
 fi
 if [[ "$want_test" == true ]]; then
-  queue_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" --locked
+  queue_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" 0 --locked
 fi
 start_queued_cargo_tools
 # A failure below must not leave the installs running unseen.
