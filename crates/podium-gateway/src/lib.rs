@@ -11,6 +11,8 @@
 //!   counts every command route for `metrics`.
 //! - `backend`: the shared multiplexed (or cluster) connection, single commands sent in
 //!   batches, pipelines and MULTI/EXEC.
+//! - `pubsub`: `/subscribe` and `/psubscribe` as server-sent events, fanned out from one Redis
+//!   pub/sub connection per serving thread; its limits ([`MAX_NAMES_PER_STREAM`] …).
 //! - `coalesce`: identical concurrent reads share one trip to Redis.
 //! - `reply`: Redis replies (`PipelineReply`, `SharedReply`) as JSON (plain or base64) and
 //!   RESP2.
@@ -33,6 +35,7 @@ mod error;
 mod metrics;
 mod mutex;
 mod policy;
+mod pubsub;
 mod reply;
 mod request;
 mod server;
@@ -48,4 +51,5 @@ pub use policy::{
     CommandClass, MAX_KEY_BYTES, RefusalReason, acl_denied, acl_rules, classify, first_key,
     is_kill, is_read_only, is_shareable,
 };
+pub use pubsub::{KEEP_ALIVE_INTERVAL, MAX_NAME_BYTES, MAX_NAMES_PER_STREAM, SUBSCRIBER_BUFFER};
 pub use server::{bind, run, run_per_core};
