@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::Stack;
-use podium_gateway::{MAX_NAME_BYTES, MAX_NAMES_PER_STREAM, RedisConfig, SUBSCRIBER_BUFFER};
+use podium_gateway::{
+    KEEP_ALIVE_INTERVAL, MAX_NAME_BYTES, MAX_NAMES_PER_STREAM, RedisConfig, SUBSCRIBER_BUFFER,
+};
 use podium_testkit::{GATEWAY_USER, RedisCluster, RedisServer, TestGateway, http_client};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -519,4 +521,45 @@ async fn a_subscriber_that_stops_reading_is_dropped_and_memory_stays_bounded() {
             "a stalled subscriber was not dropped ({delivered} messages)"
         );
     }
+}
+
+/// docs/protocol.md states each limit next to its constant's name: a changed constant fails here
+/// until the document says so too.
+#[test]
+fn the_protocol_document_states_the_limits() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/protocol.md"
+    ))
+    .expect("docs/protocol.md");
+    let thousands = |value: usize| {
+        let digits = value.to_string();
+        let mut shown = String::new();
+        for (index, digit) in digits.chars().enumerate() {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
+                shown.push(',');
+            }
+            shown.push(digit);
+        }
+        shown
+    };
+    for (name, value) in [
+        ("SUBSCRIBER_BUFFER", SUBSCRIBER_BUFFER),
+        ("MAX_NAMES_PER_STREAM", MAX_NAMES_PER_STREAM),
+        ("MAX_NAME_BYTES", MAX_NAME_BYTES),
+    ] {
+        let stated = format!("**{}**", thousands(value));
+        assert!(
+            doc.contains(&stated) && doc.contains(&format!("`{name}`")),
+            "docs/protocol.md should state {name} as {stated}"
+        );
+    }
+    let every = format!(
+        "every {} s (`KEEP_ALIVE_INTERVAL`)",
+        KEEP_ALIVE_INTERVAL.as_secs()
+    );
+    assert!(
+        doc.contains(&every),
+        "docs/protocol.md should say {every:?}"
+    );
 }
