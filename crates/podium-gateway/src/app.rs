@@ -9,6 +9,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use futures::StreamExt;
@@ -20,12 +21,14 @@ use crate::cors::CorsLayer;
 use crate::error::GatewayError;
 use crate::metrics::Metrics;
 use crate::policy::{CommandClass, MAX_KEY_BYTES, RefusalReason, classify, first_key};
+use crate::pubsub::{self, Hub, KEEP_ALIVE_INTERVAL, Kind};
 use crate::reply::{self, Encoding, PipelineReply};
 use crate::request::{self, CommandArgs};
 
 const SYNC_TOKEN: HeaderName = HeaderName::from_static("upstash-sync-token");
 const ENCODING: HeaderName = HeaderName::from_static("upstash-encoding");
 const RESPONSE_FORMAT: HeaderName = HeaderName::from_static("upstash-response-format");
+const ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
 
 /// What all runtimes of one gateway share: configuration, metrics and the sync token.
 #[derive(Debug)]
@@ -63,16 +66,23 @@ impl Shared {
     }
 }
 
-/// One runtime's view: the shared state and that runtime's Redis connection. Cheap to clone.
+/// One runtime's view: the shared state, that runtime's Redis connection and its pub/sub
+/// connection. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
     shared: Arc<Shared>,
     backend: Backend,
+    pubsub: Hub,
 }
 
 impl AppState {
     pub fn new(shared: Arc<Shared>, backend: Backend) -> Self {
-        Self { shared, backend }
+        let pubsub = Hub::new(shared.config.redis.clone());
+        Self {
+            shared,
+            backend,
+            pubsub,
+        }
     }
 }
 
@@ -83,6 +93,13 @@ pub fn app(state: AppState) -> Router {
         .route("/_metrics", get(metrics))
         .route("/pipeline", any(pipeline))
         .route("/multi-exec", any(multi_exec))
+        // Before the fallback, which would take `subscribe` for a command and refuse it.
+        .route("/subscribe", any(subscribe))
+        .route("/subscribe/", any(subscribe))
+        .route("/subscribe/{*channels}", any(subscribe))
+        .route("/psubscribe", any(psubscribe))
+        .route("/psubscribe/", any(psubscribe))
+        .route("/psubscribe/{*patterns}", any(psubscribe))
         .fallback(single)
         .layer(CorsLayer)
         .with_state(state)
@@ -439,6 +456,45 @@ async fn multi_exec(State(state): State<AppState>, request: Request) -> Response
             let replies = state.backend.transaction(&commands).await?;
             let sync = state.sync_token(wrote);
             Ok(json_reply(sync, reply::entries_json(&replies, encoding)))
+        })
+        .await
+}
+
+async fn subscribe(State(state): State<AppState>, request: Request) -> Response {
+    stream(state, Kind::Channel, request).await
+}
+
+async fn psubscribe(State(state): State<AppState>, request: Request) -> Response {
+    stream(state, Kind::Pattern, request).await
+}
+
+/// `/subscribe/…` and `/psubscribe/…`: a stream of server-sent events (the `pubsub` module has
+/// their format). Any token may subscribe, the read-only one too: nothing is written. Every
+/// refusal is an ordinary JSON error, answered before the stream starts.
+async fn stream(state: AppState, kind: Kind, request: Request) -> Response {
+    state
+        .measured(request, async |state, parts, _body, sent| {
+            if !matches!(parts.method, Method::GET | Method::POST) {
+                return Err(GatewayError::MethodNotAllowed);
+            }
+            state.authenticate(&parts.uri, &parts.headers)?;
+            let path = parts.uri.path();
+            let rest = path
+                .strip_prefix('/')
+                .and_then(|path| path.split_once('/'))
+                .map_or("", |(_, rest)| rest);
+            let names = pubsub::names_from_path(kind, rest)?;
+            *sent = 1;
+            let subscription = state.pubsub.subscribe(kind, names).await?;
+            let keep_alive = KeepAlive::new().interval(KEEP_ALIVE_INTERVAL);
+            let mut response = Sse::new(subscription)
+                .keep_alive(keep_alive)
+                .into_response();
+            // Proxies that buffer responses (nginx) would hold the events back.
+            response
+                .headers_mut()
+                .insert(ACCEL_BUFFERING, HeaderValue::from_static("no"));
+            Ok(response)
         })
         .await
 }

@@ -22,7 +22,7 @@ use crate::reply::{PipelineReply, SharedReply, server_error_text};
 use crate::request::CommandArgs;
 
 /// How long one attempt to (re)connect may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Error codes with which a running server refuses every command for a while: loading its data
 /// after a restart, stuck in a script past its time limit, a replica cut off from its primary.
@@ -451,19 +451,7 @@ async fn connect(
     config: &RedisConfig,
     response_timeout: Duration,
 ) -> Result<Connection, RedisError> {
-    let certificates = match &config.ca_file {
-        Some(path) => Some(TlsCertificates {
-            client_tls: None,
-            root_cert: Some(std::fs::read(path).map_err(|error| {
-                RedisError::from((
-                    redis::ErrorKind::Io,
-                    "cannot read the CA file",
-                    error.to_string(),
-                ))
-            })?),
-        }),
-        None => None,
-    };
+    let certificates = certificates(config)?;
     if config.cluster {
         let mut builder = ClusterClientBuilder::new(config.urls.clone())
             .connection_timeout(CONNECT_TIMEOUT)
@@ -475,10 +463,7 @@ async fn connect(
         return Ok(Connection::Cluster(client.get_async_connection().await?));
     }
     let url = config.urls.first().map(String::as_str).unwrap_or_default();
-    let client = match certificates {
-        Some(certificates) => redis::Client::build_with_tls(url, certificates)?,
-        None => redis::Client::open(url)?,
-    };
+    let client = open_client(url, certificates)?;
     let manager_config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         // Each request is already bounded by `run`'s timeout; a second timer per command
@@ -488,6 +473,34 @@ async fn connect(
         .set_max_delay(Duration::from_millis(500));
     let manager = ConnectionManager::new_with_config(client, manager_config).await?;
     Ok(Connection::Single(manager))
+}
+
+/// The CA bundle to trust for `rediss://`, when the configuration names one.
+pub(crate) fn certificates(config: &RedisConfig) -> Result<Option<TlsCertificates>, RedisError> {
+    let Some(path) = &config.ca_file else {
+        return Ok(None);
+    };
+    Ok(Some(TlsCertificates {
+        client_tls: None,
+        root_cert: Some(std::fs::read(path).map_err(|error| {
+            RedisError::from((
+                redis::ErrorKind::Io,
+                "cannot read the CA file",
+                error.to_string(),
+            ))
+        })?),
+    }))
+}
+
+/// A client for one server (one node, for a cluster), trusting `certificates` for TLS.
+pub(crate) fn open_client(
+    url: &str,
+    certificates: Option<TlsCertificates>,
+) -> Result<redis::Client, RedisError> {
+    match certificates {
+        Some(certificates) => redis::Client::build_with_tls(url, certificates),
+        None => redis::Client::open(url),
+    }
 }
 
 fn into_reply(value: Value) -> PipelineReply {
@@ -580,7 +593,7 @@ fn is_not_ready(text: &str) -> bool {
 }
 
 /// Errors Redis itself sent (as opposed to I/O and protocol failures).
-fn is_server_error(error: &RedisError) -> bool {
+pub(crate) fn is_server_error(error: &RedisError) -> bool {
     !error.is_io_error()
         && !error.is_timeout()
         && !error.is_connection_dropped()
@@ -588,7 +601,7 @@ fn is_server_error(error: &RedisError) -> bool {
         && error.code().is_some()
 }
 
-fn redis_error_text(error: &RedisError) -> String {
+pub(crate) fn redis_error_text(error: &RedisError) -> String {
     match (error.code(), error.detail()) {
         (Some(code), Some(detail)) => format!("{code} {detail}"),
         (Some(code), None) => code.to_owned(),

@@ -13,6 +13,8 @@
 //!   counts every command route for `metrics`.
 //! - `backend`: the shared multiplexed (or cluster) connection, single commands sent in
 //!   batches, pipelines and MULTI/EXEC.
+//! - `pubsub`: `/subscribe` and `/psubscribe` as server-sent events, fanned out from one Redis
+//!   pub/sub connection per serving thread; its limits ([`MAX_NAMES_PER_STREAM`] …).
 //! - `coalesce`: identical concurrent reads share one trip to Redis.
 //! - `reply`: Redis replies (`PipelineReply`, `SharedReply`) as JSON (plain or base64) and
 //!   RESP2.
@@ -35,6 +37,7 @@ mod error;
 mod metrics;
 mod mutex;
 mod policy;
+mod pubsub;
 mod reply;
 mod request;
 mod server;
@@ -50,4 +53,5 @@ pub use policy::{
     CommandClass, KeyPosition, MAX_KEY_BYTES, RefusalReason, Since, TableRow, acl_denied,
     acl_rules, classify, command_table, first_key, is_kill, is_read_only, is_shareable,
 };
+pub use pubsub::{KEEP_ALIVE_INTERVAL, MAX_NAME_BYTES, MAX_NAMES_PER_STREAM, SUBSCRIBER_BUFFER};
 pub use server::{bind, run, run_per_core};
