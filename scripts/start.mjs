@@ -340,7 +340,8 @@ async function main() {
     [
       `Podium is ready: ${demoUrl}`,
       `  demo     ${demoUrl}  (play a round; switch on the simulated players)`,
-      `  worker   ${worker.url}  (${keyNote}; ${adminKeyNote}; wrangler dev pid ${worker.pid})`,
+      `  worker   ${worker.url}  (wrangler dev pid ${worker.pid})`,
+      `  keys     ${keyNote}; ${adminKeyNote}`,
       `  gateway  ${gateway.url}  (${tokenNote}; read-only: ${readOnlyNote})`,
       `  valkey   ${valkey.url}`,
       "Press Ctrl-C to stop. (The Worker's output follows; its request log only for 5xx answers.)",
