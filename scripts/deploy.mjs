@@ -1,6 +1,8 @@
 // `npm run deploy`: `wrangler deploy` of worker/ (wrangler.toml's [build] rebuilds the Worker when
 // its sources changed), after checking that the Worker's secrets are set, so a first deploy does
-// not go live answering 500 "UPSTASH_REDIS_REST_TOKEN is not set".
+// not go live answering 500 "UPSTASH_REDIS_REST_TOKEN is not set". A missing PODIUM_ADMIN_KEY does
+// not stop it (the server key then keeps moderating, as before there was an admin key); it is
+// named with the command that sets it. Which secrets: scripts/lib/secrets.mjs.
 //
 //   npm run deploy                      check the secrets, then deploy
 //   npm run deploy -- --dry-run         build and bundle only: no account, no upload, no check
@@ -14,12 +16,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { checkSecrets, putCommand, RECOMMENDED_SECRETS, REQUIRED_SECRETS, URL_VAR } from "./lib/secrets.mjs";
 import { repoRoot, wranglerPath } from "./lib/stack.mjs";
-
-/** Secrets the Worker refuses to run without (worker/src/lib.rs, podium-api's ApiConfig). */
-const REQUIRED_SECRETS = ["UPSTASH_REDIS_REST_TOKEN", "PODIUM_SERVER_KEY"];
-/** May be a secret (the Upstash integration sets it as one) or a [vars] entry. */
-const URL_VAR = "UPSTASH_REDIS_REST_URL";
 
 const workerDir = path.join(repoRoot(), "worker");
 const wrangler = wranglerPath();
@@ -67,7 +65,8 @@ function deployedSecrets() {
     fail(
       "the Worker does not exist on Cloudflare yet. Set its secrets first (the first `secret put` " +
         "creates it), then deploy:\n" +
-        [...REQUIRED_SECRETS, URL_VAR].map((name) => `  (cd worker && npx wrangler secret put ${name})`).join("\n"),
+        [...REQUIRED_SECRETS, URL_VAR, ...RECOMMENDED_SECRETS].map(putCommand).join("\n") +
+        "\n(PODIUM_ADMIN_KEY is the moderation key; it must differ from PODIUM_SERVER_KEY.)",
     );
   }
   fail(`wrangler secret list failed (exit ${listed.status}):\n${plain}`);
@@ -98,16 +97,15 @@ if (args.includes("--dry-run")) {
   process.exit(code);
 }
 
-const secrets = deployedSecrets();
-const missing = REQUIRED_SECRETS.filter((name) => !secrets.has(name));
-if (!secrets.has(URL_VAR) && !urlInVars()) missing.push(URL_VAR);
+const { missing, notes } = checkSecrets(deployedSecrets(), { urlInVars: urlInVars() });
 if (missing.length) {
   fail(
     `the Worker is missing ${missing.join(", ")}; it would answer 500 until they are set:\n` +
-      missing.map((name) => `  (cd worker && npx wrangler secret put ${name})`).join("\n") +
+      missing.map(putCommand).join("\n") +
       "\nSee docs/deploy-cloudflare-upstash.md.",
   );
 }
+for (const note of notes) console.warn(`podium: note: ${note}`);
 const origins = /^PODIUM_CORS_ORIGINS\s*=\s*"([^"]*)"/m.exec(readFileSync(path.join(workerDir, "wrangler.toml"), "utf8"));
 if (origins && origins[1].split(",").every((origin) => /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(origin.trim()))) {
   console.warn(

@@ -12,6 +12,8 @@
 //   PODIUM_WORKER_PORT              Worker port on 127.0.0.1 (default 8787)
 //   PODIUM_SERVER_KEY               the game-server key for writes and sessions
 //                                   (default podium-dev-server-key, printed)
+//   PODIUM_ADMIN_KEY                the admin key for moderation (default podium-dev-admin-key,
+//                                   printed); must differ from the server key
 //   PODIUM_GATEWAY_PORT             gateway port on 127.0.0.1 (default 8079)
 //   PODIUM_VALKEY_PORT              Valkey port on 127.0.0.1 (default: a free port)
 //   PODIUM_GATEWAY_TOKEN            read-write token (default podium-dev-token)
@@ -32,6 +34,7 @@ import { startDemoServer, widgetIsStale } from "./lib/demo.mjs";
 const DEFAULT_GATEWAY_PORT = 8079;
 const DEFAULT_WORKER_PORT = 8787;
 const DEV_SERVER_KEY = "podium-dev-server-key";
+const DEV_ADMIN_KEY = "podium-dev-admin-key";
 const WORKER_READY_TIMEOUT_MS = 60_000;
 const DEV_TOKEN = "podium-dev-token";
 const DEV_READONLY_TOKEN = "podium-dev-readonly-token";
@@ -238,6 +241,11 @@ async function main() {
     if (clash) throw new StartError(`${name} and ${clash} must differ (both are ${ports[name]})`);
   }
   const serverKey = process.env.PODIUM_SERVER_KEY || DEV_SERVER_KEY;
+  const adminKey = process.env.PODIUM_ADMIN_KEY || DEV_ADMIN_KEY;
+  // The Worker refuses equal keys too, but only on its first request: say so before the build.
+  if (serverKey === adminKey) {
+    throw new StartError("PODIUM_SERVER_KEY and PODIUM_ADMIN_KEY must differ: the admin key is the only one that moderates");
+  }
   const explicitValkeyPort = portFromEnv("PODIUM_VALKEY_PORT", undefined);
   const token = process.env.PODIUM_GATEWAY_TOKEN || DEV_TOKEN;
   const readOnlyToken = process.env.PODIUM_GATEWAY_READONLY_TOKEN || DEV_READONLY_TOKEN;
@@ -294,6 +302,7 @@ async function main() {
         UPSTASH_REDIS_REST_URL: gateway.url,
         UPSTASH_REDIS_REST_TOKEN: token,
         PODIUM_SERVER_KEY: serverKey,
+        PODIUM_ADMIN_KEY: adminKey,
         // The demo page's origin, whatever PODIUM_DEMO_PORT says.
         PODIUM_CORS_ORIGINS: `http://localhost:${demoPort},http://127.0.0.1:${demoPort}`,
       },
@@ -323,12 +332,16 @@ async function main() {
   const keyNote = process.env.PODIUM_SERVER_KEY
     ? "server key from PODIUM_SERVER_KEY"
     : `server key: ${serverKey} (development default; set PODIUM_SERVER_KEY)`;
+  const adminKeyNote = process.env.PODIUM_ADMIN_KEY
+    ? "admin key from PODIUM_ADMIN_KEY"
+    : `admin key: ${adminKey} (development default; set PODIUM_ADMIN_KEY)`;
   // One write, so that whoever reads the ready line (a person, a script) has the URLs with it.
   console.log(
     [
       `Podium is ready: ${demoUrl}`,
       `  demo     ${demoUrl}  (play a round; switch on the simulated players)`,
-      `  worker   ${worker.url}  (${keyNote}; wrangler dev pid ${worker.pid})`,
+      `  worker   ${worker.url}  (wrangler dev pid ${worker.pid})`,
+      `  keys     ${keyNote}; ${adminKeyNote}`,
       `  gateway  ${gateway.url}  (${tokenNote}; read-only: ${readOnlyNote})`,
       `  valkey   ${valkey.url}`,
       "Press Ctrl-C to stop. (The Worker's output follows; its request log only for 5xx answers.)",

@@ -185,11 +185,14 @@ before(async () => {
   stack.readOnlyToken = `ro_${randomBytes(12).toString("hex")}`;
   stack.gateway = await startGateway({ redisUrl: stack.server.gatewayUrl, token: stack.token, readOnlyToken: stack.readOnlyToken });
   stack.serverKey = `server_${randomBytes(16).toString("hex")}`;
+  // With an admin key, so that the corpus covers the server key on moderation routes too.
+  stack.adminKey = `admin_${randomBytes(16).toString("hex")}`;
   stack.mf = await startWorker(
     {
       UPSTASH_REDIS_REST_URL: stack.gateway.url,
       UPSTASH_REDIS_REST_TOKEN: stack.token,
       PODIUM_SERVER_KEY: stack.serverKey,
+      PODIUM_ADMIN_KEY: stack.adminKey,
       PODIUM_BOARDS: JSON.stringify(BOARDS),
       PODIUM_CACHE_SECONDS: "0",
       PODIUM_SESSION_TTL_SECS: "600",
@@ -244,6 +247,7 @@ describe("bad input", () => {
   test("the Worker answers every malformed request with its documented code and changes nothing", async (t) => {
     const cases = workerCases({
       serverKey: stack.serverKey,
+      adminKey: stack.adminKey,
       sessionA: stack.sessionA,
       playerA: stack.playerA,
       playerB: stack.playerB,

@@ -35,7 +35,7 @@ export function rawRequest(method, target, headerLines = [], body = "") {
 // -----------------------------------------------------------------------------------------------
 // The Worker.
 
-/** @param {{serverKey: string, sessionA: string, playerA: string, playerB: string, endedSession: string}} c */
+/** @param {{serverKey: string, adminKey: string, sessionA: string, playerA: string, playerB: string, endedSession: string}} c */
 export function workerCases(c) {
   const cases = [];
   const json = { "content-type": "application/json" };
@@ -383,6 +383,23 @@ export function workerCases(c) {
   add("credentials: anonymous removal by ?id=", { method: "DELETE", path: `/v1/boards/global/players?id=${c.playerB}` }, 401, "unauthorized");
   add("credentials: anonymous session", { method: "POST", path: "/v1/sessions", headers: json, body: `{"player":"${c.playerA}"}` }, 401, "unauthorized");
   add("credentials: the server key ending a session", { method: "DELETE", path: "/v1/sessions/current", headers: { authorization: `Bearer ${c.serverKey}` } }, 401, "unauthorized");
+
+  // The admin key (the Worker has PODIUM_ADMIN_KEY): moderation takes it and nothing else; the
+  // server key no longer moderates.
+  const admin = { authorization: `Bearer ${c.adminKey}` };
+  const moderation = [
+    ["removing a player", `/v1/boards/global/players/${c.playerB}`],
+    ["removing a player by ?id=", `/v1/boards/global/players?id=${c.playerB}`],
+    ["resetting a board", "/v1/boards/global?period=alltime"],
+  ];
+  for (const [what, path] of moderation) {
+    add(`credentials: the server key ${what}`, { method: "DELETE", path, headers: { authorization: `Bearer ${c.serverKey}` } }, 403, "admin_key_required");
+    add(`credentials: the admin key with a suffix ${what}`, { method: "DELETE", path, headers: { authorization: `Bearer ${c.adminKey}x` } }, 401, "unauthorized");
+    add(`credentials: the admin key in ?token= ${what}`, { method: "DELETE", path: `${path}${path.includes("?") ? "&" : "?"}token=${c.adminKey}` }, 401, "unauthorized");
+  }
+  add("credentials: the admin key writing a score", submit(validBody, { ...json, ...admin }), 403, "forbidden");
+  add("credentials: the admin key creating a session", { method: "POST", path: "/v1/sessions", headers: { ...json, ...admin }, body: `{"player":"${c.playerA}"}` }, 403, "forbidden");
+  add("credentials: the admin key ending a session", { method: "DELETE", path: "/v1/sessions/current", headers: admin }, 401, "unauthorized");
 
   // Session bodies.
   for (const [name, body, code] of [

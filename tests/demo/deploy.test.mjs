@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 
+import { checkSecrets } from "../../scripts/lib/secrets.mjs";
 import { repoRoot } from "../../scripts/lib/stack.mjs";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "podium-deploy-home-"));
@@ -46,4 +47,20 @@ test("without a login it stops before deploying and says how to log in", async (
   assert.match(run.output, /podium: wrangler is not logged in to Cloudflare/);
   assert.match(run.output, /npx wrangler login/);
   assert.doesNotMatch(run.output, /Uploaded|Deployed/);
+});
+
+test("the secret check stops for a missing required secret and only notes a missing admin key", () => {
+  const all = new Set(["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "PODIUM_SERVER_KEY", "PODIUM_ADMIN_KEY"]);
+  assert.deepEqual(checkSecrets(all, { urlInVars: false }), { missing: [], notes: [] });
+
+  const withoutAdmin = new Set([...all].filter((name) => name !== "PODIUM_ADMIN_KEY"));
+  const check = checkSecrets(withoutAdmin, { urlInVars: false });
+  assert.deepEqual(check.missing, [], "existing deployments without an admin key still deploy");
+  assert.equal(check.notes.length, 1);
+  assert.match(check.notes[0], /no PODIUM_ADMIN_KEY, so the server key .* can also remove players/);
+  assert.match(check.notes[0], /npx wrangler secret put PODIUM_ADMIN_KEY/);
+
+  const bare = checkSecrets(new Set(["PODIUM_ADMIN_KEY"]), { urlInVars: false });
+  assert.deepEqual(bare.missing, ["UPSTASH_REDIS_REST_TOKEN", "PODIUM_SERVER_KEY", "UPSTASH_REDIS_REST_URL"]);
+  assert.deepEqual(checkSecrets(new Set(["PODIUM_ADMIN_KEY"]), { urlInVars: true }).missing, ["UPSTASH_REDIS_REST_TOKEN", "PODIUM_SERVER_KEY"]);
 });

@@ -11,7 +11,7 @@
 //     a runaway script is ended with SCRIPT KILL through the gateway, which then serves again;
 //   - HEAD never writes;
 //   - RESP2 replies that a command name with CRLF cannot split;
-//   - no secret (server key, gateway tokens, session tokens, wrong tokens tried) in any log: the
+//   - no secret (server key, admin key, gateway tokens, session tokens, wrong tokens tried) in any log: the
 //     gateway's (at debug level), the Worker's console and the Valkey/Redis server's, including
 //     the error paths of a store that is down.
 
@@ -82,10 +82,12 @@ before(async () => {
   stack.gateway = await startGateway({ redisUrl: stack.server.gatewayUrl, token: stack.token, readOnlyToken: stack.readOnlyToken, env });
   stack.logs.push({ name: "gateway", get text() { return stack.gateway.logs(); } });
   stack.serverKey = secret("server key", `server_${randomBytes(16).toString("hex")}`);
+  stack.adminKey = secret("admin key", `admin_${randomBytes(16).toString("hex")}`);
   const bindings = {
     UPSTASH_REDIS_REST_URL: stack.gateway.url,
     UPSTASH_REDIS_REST_TOKEN: stack.token,
     PODIUM_SERVER_KEY: stack.serverKey,
+    PODIUM_ADMIN_KEY: stack.adminKey,
     PODIUM_BOARDS: JSON.stringify(BOARDS),
     PODIUM_CORS_ORIGINS: ALLOWED_ORIGIN,
     PODIUM_CACHE_SECONDS: "0",
@@ -148,6 +150,10 @@ describe("sessions", () => {
       const removed = await call(w, "DELETE", "/v1/boards/global/players/victim", { token });
       assert.ok([401, 403].includes(removed.status), removed.text);
     }
+    const byAdmin = await call(w, "POST", "/v1/boards/global/scores", { token: stack.adminKey, body: { player: "victim", score: 1_000_000 } });
+    assert.deepEqual([byAdmin.status, byAdmin.json?.error?.code], [403, "forbidden"], "the admin key writes no score");
+    const byServer = await call(w, "DELETE", "/v1/boards/global/players/victim", { token: stack.serverKey });
+    assert.deepEqual([byServer.status, byServer.json?.error?.code], [403, "admin_key_required"], byServer.text);
     assert.equal((await call(w, "GET", "/v1/boards/global/players/victim")).json.score, 5);
   });
 });
@@ -347,7 +353,9 @@ describe("logs", () => {
     assert.ok(write.status >= 500, write.text);
     const read = await call(stack.deadWorker.url, "GET", "/v1/boards/global/top");
     assert.ok(read.status >= 500, read.text);
-    for (const body of [session, write, read]) {
+    const moderation = await call(stack.deadWorker.url, "DELETE", "/v1/boards/global/players/p", { token: stack.adminKey });
+    assert.ok(moderation.status >= 500, moderation.text);
+    for (const body of [session, write, read, moderation]) {
       for (const [name, value] of stack.secrets) assert.ok(!body.text.includes(value), `a response carries the ${name}`);
     }
   });
@@ -355,7 +363,7 @@ describe("logs", () => {
   test("no log holds a secret", async (t) => {
     // The gateway and workerd write asynchronously; give their last lines a moment.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.ok(stack.secrets.size >= 7, `${stack.secrets.size} secrets`);
+    assert.ok(stack.secrets.size >= 8, `${stack.secrets.size} secrets`);
     const gatewayLog = stack.logs.find((log) => log.name === "gateway").text;
     assert.match(gatewayLog, /listening on/, "the gateway's log was captured");
     assert.match(stack.logs.find((log) => log.name === "gateway without Redis").text, /WARN/, "its errors were logged");

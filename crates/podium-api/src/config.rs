@@ -1,5 +1,10 @@
 use podium_core::{ApiError, Boards, ErrorCode, Secret};
 
+/// The game server's key: sessions and writes for any player.
+pub const SERVER_KEY_VAR: &str = "PODIUM_SERVER_KEY";
+/// The admin's key: moderation. Optional; while it is unset the server key moderates.
+pub const ADMIN_KEY_VAR: &str = "PODIUM_ADMIN_KEY";
+
 /// How long a player session lives unless `PODIUM_SESSION_TTL_SECS` says otherwise.
 pub const DEFAULT_SESSION_TTL_SECS: u64 = 3600;
 /// How long edges may serve a top-N page from cache (`PODIUM_CACHE_SECONDS`).
@@ -9,9 +14,11 @@ pub const DEFAULT_CACHE_SECONDS: u32 = 1;
 #[derive(Debug)]
 pub struct ApiConfig {
     pub boards: Boards,
-    /// `PODIUM_SERVER_KEY`: the game server's key; creates sessions, writes for any player,
-    /// moderates.
+    /// `PODIUM_SERVER_KEY`: the game server's key; creates sessions, writes for any player, and
+    /// moderates while there is no admin key.
     pub server_key: Secret,
+    /// `PODIUM_ADMIN_KEY`: the only key that moderates once it is set; never the server key.
+    pub admin_key: Option<Secret>,
     pub session_ttl_secs: u64,
     /// `PODIUM_CORS_ORIGINS`: comma-separated origins allowed to call from a browser, or `*`.
     pub cors_origins: Vec<String>,
@@ -20,7 +27,7 @@ pub struct ApiConfig {
 
 impl ApiConfig {
     /// Reads `PODIUM_BOARDS` (default: the local demo boards), `PODIUM_SERVER_KEY` (required),
-    /// `PODIUM_SESSION_TTL_SECS`, `PODIUM_CORS_ORIGINS` and `PODIUM_CACHE_SECONDS` through `var`.
+    /// `PODIUM_ADMIN_KEY` (optional; empty is unset), `PODIUM_SESSION_TTL_SECS`, `PODIUM_CORS_ORIGINS` and `PODIUM_CACHE_SECONDS` through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
         let invalid = |message: String| ApiError::new(ErrorCode::Internal, message);
         let boards = match var("PODIUM_BOARDS").filter(|json| !json.trim().is_empty()) {
@@ -28,9 +35,22 @@ impl ApiConfig {
                 .map_err(|error| invalid(format!("PODIUM_BOARDS: {error}")))?,
             None => Boards::local_default(),
         };
-        let server_key = var("PODIUM_SERVER_KEY")
+        let server_key = var(SERVER_KEY_VAR)
             .filter(|key| !key.is_empty())
-            .ok_or_else(|| invalid("PODIUM_SERVER_KEY is not set".into()))?;
+            .ok_or_else(|| invalid(format!("{SERVER_KEY_VAR} is not set")))?;
+        let server_key = Secret::new(&server_key);
+        let admin_key = var(ADMIN_KEY_VAR).filter(|key| !key.is_empty());
+        // Equal keys would give the game server the admin's rights; the message names the
+        // variables, never their values.
+        if admin_key
+            .as_deref()
+            .is_some_and(|key| server_key.matches(key))
+        {
+            return Err(invalid(format!(
+                "{ADMIN_KEY_VAR} must differ from {SERVER_KEY_VAR}: the admin key is the only one that moderates"
+            )));
+        }
+        let admin_key = admin_key.as_deref().map(Secret::new);
         let number = |name: &str, default: u64| -> Result<u64, ApiError> {
             match var(name) {
                 None => Ok(default),
@@ -54,7 +74,8 @@ impl ApiConfig {
             .collect();
         Ok(Self {
             boards,
-            server_key: Secret::new(&server_key),
+            server_key,
+            admin_key,
             session_ttl_secs,
             cors_origins,
             cache_seconds,
@@ -89,6 +110,43 @@ mod tests {
             ("PODIUM_BOARDS", "[{}]"),
         ]));
         assert!(bad.is_err_and(|error| error.message.contains("PODIUM_BOARDS")));
+    }
+
+    #[test]
+    fn the_admin_key_is_optional_and_must_differ_from_the_server_key() {
+        let without = ApiConfig::from_vars(vars(&[("PODIUM_SERVER_KEY", "k")]));
+        assert!(without.is_ok_and(|config| config.admin_key.is_none()));
+        let empty = ApiConfig::from_vars(vars(&[
+            ("PODIUM_SERVER_KEY", "k"),
+            ("PODIUM_ADMIN_KEY", ""),
+        ]));
+        assert!(empty.is_ok_and(|config| config.admin_key.is_none()));
+        let with = ApiConfig::from_vars(vars(&[
+            ("PODIUM_SERVER_KEY", "k"),
+            ("PODIUM_ADMIN_KEY", "admin-secret-value"),
+        ]));
+        let Ok(with) = with else {
+            panic!("valid configuration refused");
+        };
+        assert!(!format!("{with:?}").contains("admin-secret-value"));
+        assert!(
+            with.admin_key
+                .is_some_and(|key| key.matches("admin-secret-value"))
+        );
+        let same = ApiConfig::from_vars(vars(&[
+            ("PODIUM_SERVER_KEY", "same-secret-value"),
+            ("PODIUM_ADMIN_KEY", "same-secret-value"),
+        ]));
+        let Err(error) = same else {
+            panic!("equal keys accepted");
+        };
+        assert!(
+            error
+                .message
+                .contains("PODIUM_ADMIN_KEY must differ from PODIUM_SERVER_KEY")
+        );
+        assert!(!error.to_json().contains("same-secret-value"));
+        assert!(!format!("{error:?}").contains("same-secret-value"));
     }
 
     #[test]

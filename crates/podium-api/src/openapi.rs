@@ -5,9 +5,10 @@
 
 use podium_core::{ErrorCode, PeriodKind};
 use podium_wire::{
-    BOARD_ID_PATTERN, BoardInfo, Boards, Body, DEFAULT_AROUND_RADIUS, DEFAULT_PAGE_SIZE, Health,
-    MAX_AROUND_RADIUS, MAX_OFFSET, MAX_PAGE_SIZE, MAX_PLAYER_ID_BYTES, NewScore, NewSession,
-    Operation, PLAYER_ID_PATTERN, Page, PlayerRank, Query, Session, Submitted,
+    BOARD_ID_PATTERN, BoardInfo, Boards, Body, Credential, DEFAULT_AROUND_RADIUS,
+    DEFAULT_PAGE_SIZE, Health, MAX_AROUND_RADIUS, MAX_OFFSET, MAX_PAGE_SIZE, MAX_PLAYER_ID_BYTES,
+    NewScore, NewSession, Operation, PLAYER_ID_PATTERN, Page, PlayerRank, Query, Session,
+    Submitted,
 };
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
@@ -40,8 +41,8 @@ pub fn openapi_json() -> Value {
             "parameters": parameters(operation),
             "responses": answers,
         });
-        if operation.bearer() {
-            item["security"] = json!([{"bearer": []}]);
+        if let Some(credential) = operation.bearer() {
+            item["security"] = security(credential);
         }
         if let Some(body) = operation.takes() {
             item["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema(body, &mut generator)}}});
@@ -61,14 +62,52 @@ pub fn openapi_json() -> Value {
         "info": {
             "title": "Podium leaderboards",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Real-time game leaderboards at the edge. Reads are public; writes need a player session or the server key (Authorization: Bearer)."
+            "description": "Real-time game leaderboards at the edge. Reads are public; writes need a player session or the server key, moderation the admin key (Authorization: Bearer)."
         },
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "The server key (PODIUM_SERVER_KEY) or a session token."}},
+            "securitySchemes": security_schemes(),
             "schemas": schemas
         }
     })
+}
+
+/// The bearer schemes: one per kind of token, so that each operation names the one it takes.
+const SCHEMES: &[(&str, &str)] = &[
+    (
+        "serverKey",
+        "The game server's key (PODIUM_SERVER_KEY): creates sessions and writes any player's scores.",
+    ),
+    (
+        "sessionToken",
+        "A player session's token (POST /v1/sessions): writes its own player's scores.",
+    ),
+    (
+        "adminKey",
+        "The admin key (PODIUM_ADMIN_KEY): moderation. While a deployment has no admin key, the server key takes its place; once it has one, the server key gets 403 admin_key_required.",
+    ),
+];
+
+fn security_schemes() -> Value {
+    let schemes: Map<String, Value> = SCHEMES
+        .iter()
+        .map(|&(name, description)| {
+            let scheme = json!({"type": "http", "scheme": "bearer", "description": description});
+            (name.to_owned(), scheme)
+        })
+        .collect();
+    Value::Object(schemes)
+}
+
+/// The schemes that satisfy `credential`, as alternatives.
+fn security(credential: Credential) -> Value {
+    let names: &[&str] = match credential {
+        Credential::Server => &["serverKey"],
+        Credential::Writer => &["serverKey", "sessionToken"],
+        Credential::Session => &["sessionToken"],
+        Credential::Admin => &["adminKey"],
+    };
+    names.iter().map(|name| json!({*name: []})).collect()
 }
 
 /// The schema of one of the API's bodies: a reference into the components, which the
@@ -141,6 +180,26 @@ fn parameters(operation: Operation) -> Vec<Value> {
 
 #[cfg(test)]
 mod tests {
+    use super::{Credential, SCHEMES, security};
+
+    /// Every credential names schemes the document defines.
+    #[test]
+    fn every_credential_has_its_schemes() {
+        for &credential in Credential::ALL {
+            let alternatives = security(credential);
+            let alternatives = alternatives.as_array().expect("an array");
+            assert!(!alternatives.is_empty(), "{credential:?}");
+            for alternative in alternatives {
+                for name in alternative.as_object().expect("an object").keys() {
+                    assert!(
+                        SCHEMES.iter().any(|(scheme, _)| scheme == name),
+                        "{credential:?}: {name}"
+                    );
+                }
+            }
+        }
+    }
+
     /// The Worker serves the checked-in copy; it must be what the table and the bodies say.
     #[test]
     fn the_served_copy_is_the_derived_document() {

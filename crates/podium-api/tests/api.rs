@@ -7,6 +7,7 @@ mod common;
 use podium_api::{Api, ApiConfig, ApiRequest, ApiResponse, openapi_json};
 use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway};
+use podium_wire::{Credential, Operation, Query};
 use serde_json::{Value, json};
 
 use common::{bearer, body, code, get, post, start_api};
@@ -14,6 +15,7 @@ use common::{bearer, body, code, get, post, start_api};
 /// 2026-11-25T12:00:00Z.
 const T0: i64 = 1_795_608_000_000;
 const SERVER_KEY: &str = "server-key-for-tests";
+const ADMIN_KEY: &str = "admin-key-for-tests";
 
 const BOARDS: &str = r#"[
   {"id": "global", "title": "Global", "order": "higher", "policy": "best",
@@ -33,10 +35,16 @@ struct Stack {
 }
 
 impl Stack {
+    /// Without `PODIUM_ADMIN_KEY`, as deployments from before the admin key are.
     async fn start() -> Self {
+        Self::start_with_admin_key(None).await
+    }
+
+    async fn start_with_admin_key(admin_key: Option<&'static str>) -> Self {
         let (server, gateway, api) = start_api(|name: &str| match name {
             "PODIUM_BOARDS" => Some(BOARDS.to_owned()),
             "PODIUM_SERVER_KEY" => Some(SERVER_KEY.to_owned()),
+            "PODIUM_ADMIN_KEY" => admin_key.map(str::to_owned),
             "PODIUM_CORS_ORIGINS" => Some("https://game.example".to_owned()),
             "PODIUM_SESSION_TTL_SECS" => Some("120".to_owned()),
             _ => None,
@@ -353,6 +361,7 @@ async fn writes_need_credentials_and_sessions_are_per_player() {
     );
 }
 
+/// Without `PODIUM_ADMIN_KEY` the server key moderates, as before there was an admin key.
 #[tokio::test]
 async fn moderation_removes_players_and_resets_periods() {
     let stack = Stack::start().await;
@@ -387,6 +396,172 @@ async fn moderation_removes_players_and_resets_periods() {
         .send(ApiRequest::new("DELETE", "/v1/boards/global?period=daily"))
         .await;
     assert_eq!((status, code(&body)), (401, "unauthorized"));
+}
+
+/// Every route the table marks `bearer admin`, as a request removing `player` from `global` or
+/// emptying its daily period.
+fn admin_requests(player: &str) -> Vec<(Operation, ApiRequest)> {
+    Operation::ALL
+        .iter()
+        .filter(|operation| operation.bearer() == Some(Credential::Admin))
+        .map(|&operation| {
+            let query: Vec<String> = operation
+                .query()
+                .iter()
+                .filter(|query| query.required())
+                .map(|&query| match query {
+                    Query::PeriodToEmpty => "period=daily".to_owned(),
+                    Query::Id => format!("id={player}"),
+                    other => panic!("{operation:?}: no value for ?{}=", other.name()),
+                })
+                .collect();
+            let mut path = operation.path("global", player);
+            if !query.is_empty() {
+                path = format!("{path}?{}", query.join("&"));
+            }
+            let method = operation.method().as_lower().to_ascii_uppercase();
+            (operation, ApiRequest::new(&method, &path))
+        })
+        .collect()
+}
+
+/// What the moderation routes could change: both periods of `global`, in full.
+async fn global_standings(stack: &Stack) -> (Value, Value) {
+    let (_, daily, _) = stack.send(get("/v1/boards/global/top?period=daily")).await;
+    let (_, alltime, _) = stack.send(get("/v1/boards/global/top")).await;
+    (daily, alltime)
+}
+
+/// With `PODIUM_ADMIN_KEY` set, only it moderates: the server key gets 403
+/// `admin_key_required`, a session 403 `forbidden`, no key or a wrong one 401, and none of them
+/// changes anything.
+#[tokio::test]
+async fn with_an_admin_key_only_the_admin_key_moderates() {
+    let stack = Stack::start_with_admin_key(Some(ADMIN_KEY)).await;
+    stack
+        .submit("global", json!({"player": "cheater", "score": 999999}))
+        .await;
+    stack
+        .submit("global", json!({"player": "honest", "score": 10}))
+        .await;
+    let (status, session, _) = stack
+        .send(server(post("/v1/sessions", json!({"player": "honest"}))))
+        .await;
+    assert_eq!(
+        status, 201,
+        "the server key still makes sessions: {session}"
+    );
+    let token = session["token"].as_str().unwrap_or_default().to_owned();
+    let before = global_standings(&stack).await;
+    assert_eq!(before.0["total"], 2);
+
+    let requests = admin_requests("cheater");
+    assert!(
+        !requests.is_empty(),
+        "the table marks the moderation routes bearer admin"
+    );
+    let refusals = [
+        (
+            "the server key",
+            Some(SERVER_KEY),
+            403,
+            "admin_key_required",
+        ),
+        ("a session", Some(token.as_str()), 403, "forbidden"),
+        ("no key", None, 401, "unauthorized"),
+        (
+            "a wrong admin key",
+            Some("admin-key-for-testz"),
+            401,
+            "unauthorized",
+        ),
+    ];
+    for (operation, request) in &requests {
+        for (who, token, status, error) in refusals {
+            let request = match token {
+                Some(token) => bearer(request.clone(), token),
+                None => request.clone(),
+            };
+            let (actual, body, _) = stack.send(request).await;
+            assert_eq!(
+                (actual, code(&body)),
+                (status, error),
+                "{operation:?}, {who}: {body}"
+            );
+            let message = body["error"]["message"].as_str().unwrap_or_default();
+            assert!(!message.contains(ADMIN_KEY) && !message.contains(SERVER_KEY));
+            assert_eq!(
+                global_standings(&stack).await,
+                before,
+                "{operation:?}, {who}"
+            );
+        }
+    }
+
+    let removal = ApiRequest::new("DELETE", "/v1/boards/global/players/cheater");
+    let (status, body, _) = stack.send(bearer(removal, ADMIN_KEY)).await;
+    assert_eq!(status, 204, "{body}");
+    let (daily, alltime) = global_standings(&stack).await;
+    assert_eq!(
+        (daily["total"].clone(), alltime["total"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(daily["entries"][0]["player"], "honest");
+    let (status, _, _) = stack
+        .send(bearer(
+            ApiRequest::new("DELETE", "/v1/boards/global/players?id=honest"),
+            ADMIN_KEY,
+        ))
+        .await;
+    assert_eq!(status, 204);
+    stack
+        .submit("global", json!({"player": "honest", "score": 10}))
+        .await;
+    let (status, _, _) = stack
+        .send(bearer(
+            ApiRequest::new("DELETE", "/v1/boards/global?period=daily"),
+            ADMIN_KEY,
+        ))
+        .await;
+    assert_eq!(status, 204);
+    let (daily, alltime) = global_standings(&stack).await;
+    assert_eq!(
+        (daily["total"].clone(), alltime["total"].clone()),
+        (json!(0), json!(1))
+    );
+}
+
+/// The admin key moderates and nothing else: it makes no sessions, writes no scores and ends no
+/// session, so a leaked admin key cannot write a score.
+#[tokio::test]
+async fn the_admin_key_cannot_do_what_the_server_key_does() {
+    let stack = Stack::start_with_admin_key(Some(ADMIN_KEY)).await;
+    let (status, body, _) = stack
+        .send(bearer(
+            post("/v1/sessions", json!({"player": "alice"})),
+            ADMIN_KEY,
+        ))
+        .await;
+    assert_eq!((status, code(&body)), (403, "forbidden"), "{body}");
+    let (status, body, _) = stack
+        .send(bearer(
+            post(
+                "/v1/boards/global/scores",
+                json!({"player": "alice", "score": 5}),
+            ),
+            ADMIN_KEY,
+        ))
+        .await;
+    assert_eq!((status, code(&body)), (403, "forbidden"), "{body}");
+    let (_, top, _) = stack.send(get("/v1/boards/global/top")).await;
+    assert_eq!(top["total"], 0, "nothing was written");
+    let (status, body, _) = stack
+        .send(bearer(
+            ApiRequest::new("DELETE", "/v1/sessions/current"),
+            ADMIN_KEY,
+        ))
+        .await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"), "{body}");
 }
 
 #[tokio::test]
@@ -584,7 +759,7 @@ async fn the_openapi_document_matches_the_router() {
     }
     assert_eq!(
         operations,
-        podium_wire::Operation::ALL.len(),
+        Operation::ALL.len(),
         "every operation is documented"
     );
     // And the converse: an undocumented method on a documented path is 405.

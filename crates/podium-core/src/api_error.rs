@@ -14,11 +14,11 @@ use crate::period::PeriodError;
 use crate::validate::{BoardIdError, NameError, PlayerIdError, ScoreError};
 
 macro_rules! error_codes {
-    ($($variant:ident => $code:literal, $status:literal;)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident => $code:literal, $status:literal;)*) => {
         /// A stable error code of the API.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
-            $($variant,)*
+            $($(#[doc = $doc])* $variant,)*
         }
 
         impl ErrorCode {
@@ -58,6 +58,8 @@ error_codes! {
     PlayerNotFound => "player_not_found", 404;
     Unauthorized => "unauthorized", 401;
     Forbidden => "forbidden", 403;
+    /// The server key on an admin route of a deployment that has `PODIUM_ADMIN_KEY`.
+    AdminKeyRequired => "admin_key_required", 403;
     RateLimited => "rate_limited", 429;
     MethodNotAllowed => "method_not_allowed", 405;
     NotFound => "not_found", 404;
@@ -262,6 +264,7 @@ mod tests {
             ("player_not_found", 404),
             ("unauthorized", 401),
             ("forbidden", 403),
+            ("admin_key_required", 403),
             ("rate_limited", 429),
             ("method_not_allowed", 405),
             ("not_found", 404),

@@ -24,4 +24,6 @@ pub use limits::{
     MAX_BODY_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_OFFSET, MAX_PAGE_SIZE, MAX_PLAYER_ID_BYTES,
     MAX_SAFE_INTEGER, MIN_SAFE_INTEGER,
 };
-pub use route::{Answer, Body, Endpoint, Method, Operation, Query, RouteError, route, segments};
+pub use route::{
+    Answer, Body, Credential, Endpoint, Method, Operation, Query, RouteError, route, segments,
+};

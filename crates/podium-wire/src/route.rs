@@ -68,6 +68,27 @@ impl Query {
     }
 }
 
+/// The credential an operation needs in `Authorization: Bearer`, as the table's `bearer …` names
+/// it. The roles are distinct: no credential stands in for another, except that the server key
+/// takes the admin key's place while a deployment has none (`PODIUM_ADMIN_KEY` unset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Credential {
+    /// `PODIUM_SERVER_KEY`, the game server's: sessions, and writes for any player.
+    Server,
+    /// The server key, or a player session writing for its own player.
+    Writer,
+    /// A live player session (its token).
+    Session,
+    /// `PODIUM_ADMIN_KEY`: moderation and, later, managing boards.
+    Admin,
+}
+
+impl Credential {
+    /// Every credential, in declaration order.
+    pub const ALL: &'static [Credential] =
+        &[Self::Server, Self::Writer, Self::Session, Self::Admin];
+}
+
 /// What an operation answers with one status: a body of the API's (errors carry
 /// [`Body::Error`]) or none, and what it means, for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,10 +172,10 @@ macro_rules! operations {
                 }
             }
 
-            /// Needs `Authorization: Bearer` (the server key, or a session where it writes).
-            pub fn bearer(self) -> bool {
+            /// The credential it needs in `Authorization: Bearer`; `None` for a public route.
+            pub fn bearer(self) -> Option<Credential> {
                 match self {
-                    $(Self::$operation => operations!(@flag $($bearer)?),)*
+                    $(Self::$operation => operations!(@credential $($bearer)?),)*
                 }
             }
 
@@ -179,6 +200,11 @@ macro_rules! operations {
     };
     (@flag $flag:ident) => { true };
     (@flag) => { false };
+    (@credential server) => { Some(Credential::Server) };
+    (@credential writer) => { Some(Credential::Writer) };
+    (@credential session) => { Some(Credential::Session) };
+    (@credential admin) => { Some(Credential::Admin) };
+    (@credential) => { None };
     (@body $body:ident) => { Some(Body::$body) };
     (@body) => { None };
     (@answer $status:literal $body:ident) => { Some(Body::$body) };
@@ -201,10 +227,12 @@ operations! {
                  404 "Unknown board."];
     /// Empties one period of a board.
     ResetPeriod => Delete "/v1/boards/{board}", id "resetPeriod", query [PeriodToEmpty, At]
-        bearer server
+        bearer admin
         answers [204 "The period was emptied.",
                  400 "No period named (missing_parameter), or an unknown or expired one.",
-                 401 "No server key.", 403 "A session cannot moderate.", 404 "Unknown board."];
+                 401 "No admin key.",
+                 403 "A session or the server key cannot moderate (admin_key_required for the server key once PODIUM_ADMIN_KEY is set).",
+                 404 "Unknown board."];
     /// A page of a board, best first.
     Top => Get "/v1/boards/{board}/top", id "top", query [Period, At, Limit, Offset, Ties] cache edge
         answers [200 Page "The page, with an ETag.", 304 "Not modified (If-None-Match).",
@@ -213,7 +241,7 @@ operations! {
     SubmitScore => Post "/v1/boards/{board}/scores", id "submitScore", query []
         bearer writer takes NewScore
         answers [200 Submitted "Stored; the score after the board's policy.",
-                 400 "Invalid body.", 401 "No credentials.", 403 "A session for another player.",
+                 400 "Invalid body.", 401 "No credentials.", 403 "A session for another player, or the admin key.",
                  404 "Unknown board.", 413 "Body too large.", 415 "Not application/json.",
                  429 "rate_limited, with Retry-After and RateLimit-* headers."];
     /// One player's standing, the id in the query.
@@ -223,9 +251,10 @@ operations! {
                  404 "Unknown board or player_not_found."];
     /// Removes a player from every period, the id in the query.
     RemovePlayerById => Delete "/v1/boards/{board}/players", id "removePlayerById", query [Id]
-        bearer server
+        bearer admin
         answers [204 "Removed from every period.", 400 "Missing or invalid id.",
-                 401 "No server key.", 403 "A session cannot moderate.",
+                 401 "No admin key.",
+                 403 "A session or the server key cannot moderate (admin_key_required for the server key once PODIUM_ADMIN_KEY is set).",
                  404 "Unknown board or player."];
     /// One player's standing.
     PlayerRank => Get "/v1/boards/{board}/players/{player}", id "playerRank", query [Period, At]
@@ -234,9 +263,10 @@ operations! {
                  404 "Unknown board or player_not_found."];
     /// Removes a player from every period.
     RemovePlayer => Delete "/v1/boards/{board}/players/{player}", id "removePlayer", query []
-        bearer server
+        bearer admin
         answers [204 "Removed from every period.", 400 "Invalid player id.",
-                 401 "No server key.", 403 "A session cannot moderate.",
+                 401 "No admin key.",
+                 403 "A session or the server key cannot moderate (admin_key_required for the server key once PODIUM_ADMIN_KEY is set).",
                  404 "Unknown board or player."];
     /// A player's neighbours.
     Around => Get "/v1/boards/{board}/players/{player}/around", id "around",
@@ -248,7 +278,7 @@ operations! {
     CreateSession => Post "/v1/sessions", id "createSession", query [] bearer server
         takes NewSession
         answers [201 Session "A short-lived player session.", 400 "Invalid body.",
-                 401 "No server key.", 403 "A session cannot create sessions.",
+                 401 "No server key.", 403 "A session or the admin key cannot create sessions.",
                  413 "Body too large.", 415 "Not application/json."];
     /// Ends the calling session.
     EndSession => Delete "/v1/sessions/current", id "endSession", query [] bearer session

@@ -46,7 +46,7 @@ impl<T: Transport> Api<T> {
         let period = period(board, request, now_ms)?;
         caller(&self.config, &self.client, request)
             .await?
-            .require_server()?;
+            .require_admin(&self.config)?;
         reset_period(&self.client, board, &period)
             .await
             .map_err(board_error)?;
@@ -64,7 +64,7 @@ impl<T: Transport> Api<T> {
         let player = player.resolve(request)?;
         caller(&self.config, &self.client, request)
             .await?
-            .require_server()?;
+            .require_admin(&self.config)?;
         let removed = remove_player(&self.client, board, &player, now_ms)
             .await
             .map_err(board_error)?;

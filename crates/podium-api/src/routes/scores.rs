@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::reads::{current_period_error, period_ref};
 use super::{Api, Handled};
+use crate::auth::is_admin_key;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::params::{board_error, json_body};
 
@@ -34,6 +35,13 @@ impl<T: Transport> Api<T> {
         });
         let writer = match token.transpose()? {
             Some(token) if self.config.server_key.matches(token) => Writer::Server,
+            // Least privilege: the admin key moderates; writing is the game server's.
+            Some(token) if is_admin_key(&self.config, token) => {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "writes need a player session or the server key; the admin key only moderates",
+                ));
+            }
             Some(token) => Writer::Session(token),
             None => {
                 return Err(ApiError::new(
@@ -86,7 +94,7 @@ impl<T: Transport> Api<T> {
             }
             SubmitOutcome::NoSession => Err(ApiError::new(
                 ErrorCode::Unauthorized,
-                "the token is not a valid server key or live session",
+                "the token is not a valid key or live session",
             )),
             SubmitOutcome::OtherPlayer => Err(ApiError::new(
                 ErrorCode::Forbidden,
