@@ -15,6 +15,7 @@
 // stopped with SIGINT, as Ctrl-C would, by the process group of the npm process it started.
 //
 // Environment (optional):
+//   FIRST_RUN_COMMIT=rev            measure that commit instead of HEAD (e.g. the one before a change)
 //   FIRST_RUN_TIMEOUT_MIN=45        give up after this many minutes
 //   FIRST_RUN_KEEP_CARGO_HOME=1     use the normal CARGO_HOME (the tools are already installed)
 //   FIRST_RUN_KEEP=1                keep the clone, CARGO_HOME and npm cache in the printed folder
@@ -37,6 +38,10 @@ const MARKS = [
   { name: "cargo tools started", pattern: /^bootstrap: installing .*cargo install/ },
   { name: "bootstrap done", pattern: /^bootstrap: (done in|nothing to install)/ },
   { name: "builds started", pattern: /^podium: building / },
+  // Before issue 20 the builds ran one after another, each announced with its own line.
+  { name: "gateway built", pattern: /^podium: building podium-gateway .*: done in/ },
+  { name: "Worker built", pattern: /^podium: building the Worker .*: done in/ },
+  { name: "widget built", pattern: /^podium: building the widget .*: done in/ },
   { name: "widget built", pattern: /^podium: the widget: built in/ },
   { name: "Worker built", pattern: /^podium: the Worker: built in/ },
   { name: "gateway built", pattern: /^podium: podium-gateway: built in/ },
@@ -63,12 +68,14 @@ function rustupOnlyBin(dir) {
 
 async function main() {
   const source = repoRoot();
-  const head = git(["rev-parse", "--short", "HEAD"], source);
-  const dirty = git(["status", "--porcelain", "--untracked-files=no"], source) !== "";
+  const rev = process.env.FIRST_RUN_COMMIT || "HEAD";
+  const head = git(["rev-parse", "--short", `${rev}^{commit}`], source);
+  const dirty = rev === "HEAD" && git(["status", "--porcelain", "--untracked-files=no"], source) !== "";
   const work = mkdtempSync(path.join(os.tmpdir(), "podium-first-run-"));
   const clone = path.join(work, "podium");
   console.log(`first-run: cloning ${source} at ${head}${dirty ? " (uncommitted changes are NOT in the clone)" : ""} into ${clone}`);
   git(["clone", "--quiet", "--no-hardlinks", source, clone]);
+  git(["checkout", "--quiet", "--detach", head], clone);
 
   const env = { ...process.env, CI: "", FORCE_COLOR: "0", CARGO_TERM_COLOR: "never" };
   for (const name of ["PODIUM_GATEWAY_BIN", "CARGO_TARGET_DIR", "PODIUM_TOOLS_PATHS"]) delete env[name];
