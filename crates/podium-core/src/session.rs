@@ -111,7 +111,10 @@ impl SessionKey {
     /// The token for `claims`.
     pub fn issue(&self, claims: &SessionClaims) -> String {
         let payload = serde_json::to_vec(claims).expect("claims serialize");
-        let mut token = format!("{SESSION_TOKEN_VERSION}.{}", URL_SAFE_NO_PAD.encode(payload));
+        let mut token = format!(
+            "{SESSION_TOKEN_VERSION}.{}",
+            URL_SAFE_NO_PAD.encode(payload)
+        );
         let mut mac = self.mac();
         mac.update(token.as_bytes());
         let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
@@ -297,7 +300,10 @@ mod tests {
     fn the_revocation_list_refreshes_at_most_once_a_second() {
         let mut list = RevocationList::new();
         assert!(list.needs_refresh(NOW), "never read");
-        list.replace([("a".to_owned(), NOW + 5_000), ("gone".to_owned(), NOW)], NOW);
+        list.replace(
+            [("a".to_owned(), NOW + 5_000), ("gone".to_owned(), NOW)],
+            NOW,
+        );
         assert!(list.is_ended("a"));
         assert!(!list.is_ended("gone"), "expired entries are dropped");
         assert!(!list.needs_refresh(NOW + REVOCATION_REFRESH_MS - 1));
