@@ -295,3 +295,24 @@ async fn a_failed_read_of_the_ended_sessions_refuses_session_writes() {
         "fail closed: {body}"
     );
 }
+
+/// The bound is stated where operators read it, from the constant that sets it.
+#[test]
+fn the_docs_state_the_ending_bound() {
+    let bound = format!("within {} s", REVOCATION_REFRESH_MS / 1000);
+    for (doc, text) in [
+        (
+            "docs/architecture.md",
+            include_str!("../../../docs/architecture.md"),
+        ),
+        (
+            "docs/deploy-cloudflare-upstash.md",
+            include_str!("../../../docs/deploy-cloudflare-upstash.md"),
+        ),
+    ] {
+        assert!(
+            text.contains(&bound),
+            "{doc} should say a session ends {bound}"
+        );
+    }
+}
