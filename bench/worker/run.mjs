@@ -13,6 +13,9 @@
 // Also measured, outside the load runs:
 //   - Redis round trips per write: gateway requests (its /_metrics) before/after N sequential
 //     writes, after warm-up; and for N top-10 reads right after one read filled the cache;
+//   - Redis commands per session (the Rust Worker): /_metrics' command counter over N session
+//     creations on the 1-board Worker and on a second one configured with 10,000 boards, and the
+//     gateway requests per write with a session token (N sequential writes);
 //   - the Rust Worker's bundle (raw, gzip -9) and the JS one's;
 //   - CPU per request: the workerd process's CPU time (utime+stime from /proc) over a measured run
 //     divided by the requests it answered. This is an upper bound of the isolate's CPU time: it
@@ -21,6 +24,7 @@
 // Environment (all optional):
 //   BENCH_DURATION=5s  BENCH_WARMUP=2s  BENCH_ROUNDS=3  BENCH_CONNECTIONS=16
 //   BENCH_PLAYERS=10000   players the writes pick from    BENCH_RT_WRITES=200  BENCH_RT_READS=50
+//   BENCH_SESSIONS=50     sessions made per Worker for the per-session command count
 //   BENCH_QUICK=1         1 round of 2s + 1s, docs not written unless BENCH_WRITE_DOCS=1
 //   BENCH_WRITE_DOCS=0|1  write the bench:worker section of docs/benchmarks.md (default 1)
 //   BENCH_NO_BUILD=1      skip the gateway's cargo build and build-worker.sh --if-stale
@@ -37,7 +41,7 @@ import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 
 import { descendants, repoRoot, sleep, startGateway, startRedisServer, valkeyServerPath } from "../../scripts/lib/stack.mjs";
-import { COMPATIBILITY_DATE, WORKER_DIR, gatewayRequests, startWorker } from "../../tests/worker/harness.mjs";
+import { COMPATIBILITY_DATE, WORKER_DIR, gatewayCommands, gatewayRequests, startWorker } from "../../tests/worker/harness.mjs";
 import { JS_BUNDLE, bundleJsWorker } from "./js-worker/bundle.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -61,6 +65,8 @@ const cfg = {
   players: Number(env.BENCH_PLAYERS || 10_000),
   rtWrites: Number(env.BENCH_RT_WRITES || 200),
   rtReads: Number(env.BENCH_RT_READS || 50),
+  sessions: Number(env.BENCH_SESSIONS || 50),
+  manyBoards: 10_000,
   writeDocs: flag("BENCH_WRITE_DOCS", !QUICK),
   build: !flag("BENCH_NO_BUILD"),
   strict: flag("BENCH_STRICT"),
@@ -176,6 +182,55 @@ async function post(url, body) {
   return JSON.parse(text);
 }
 
+/** A session for `player` from the Worker at `url`; resolves with its token. */
+async function newSession(url, player) {
+  const res = await fetch(`${url}/v1/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${SERVER_KEY}` },
+    body: JSON.stringify({ player }),
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`session from ${url}: ${res.status} ${text}`);
+  return JSON.parse(text).token;
+}
+
+/** A score write with a session token. */
+async function postAs(url, token, body) {
+  const res = await fetch(`${url}/v1/boards/${BOARD}/scores`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`session write to ${url}: ${res.status} ${text}`);
+}
+
+/**
+ * Redis commands per session made (over `cfg.sessions`), on the 1-board Rust Worker and on one
+ * with `cfg.manyBoards` boards, and gateway requests per session write (over `cfg.rtWrites`
+ * sequential writes with one token, which include the isolate's read of the ended sessions, at
+ * most once a second).
+ */
+async function measureSessions(stack, oneBoard, manyBoards) {
+  const perCreation = {};
+  for (const [boards, w] of [[1, oneBoard], [cfg.manyBoards, manyBoards]]) {
+    const before = await gatewayCommands(stack);
+    for (let i = 0; i < cfg.sessions; i++) await newSession(w.url, `session-${boards}-${i}`);
+    perCreation[boards] = ((await gatewayCommands(stack)) - before) / cfg.sessions;
+  }
+  const token = await newSession(oneBoard.url, "session-writer");
+  await postAs(oneBoard.url, token, { player: "session-writer", score: 1 });
+  const before = await gatewayRequests(stack);
+  const t0 = Date.now();
+  for (let i = 0; i < cfg.rtWrites; i++) await postAs(oneBoard.url, token, { player: "session-writer", score: 2 + i });
+  const elapsedMs = Date.now() - t0;
+  const perWrite = ((await gatewayRequests(stack)) - before) / cfg.rtWrites;
+  const result = { perCreation, perWrite, elapsedMs };
+  log(`sessions: ${perCreation[1]} Redis commands per session with 1 board, ${perCreation[cfg.manyBoards]} with ` +
+    `${cfg.manyBoards}; ${perWrite.toFixed(3)} gateway requests per session write (${cfg.rtWrites} in ${elapsedMs} ms)`);
+  return result;
+}
+
 async function getTop(url) {
   const res = await fetch(`${url}/v1/boards/${BOARD}/top?limit=10`);
   const text = await res.text();
@@ -215,6 +270,11 @@ async function main() {
     workers.rust = await withWorkerd(() =>
       startWorker({ ...common, PODIUM_BOARDS: JSON.stringify(boards) }, { host: "127.0.0.1", port: 0 }),
     );
+    // Only for the per-session command count: the same Worker configured with 10,000 boards.
+    const manyBoards = Array.from({ length: cfg.manyBoards }, (_, i) => ({ ...boards[0], id: i === 0 ? BOARD : `${BOARD}${i}` }));
+    workers.rustManyBoards = await withWorkerd(() =>
+      startWorker({ ...common, PODIUM_BOARDS: JSON.stringify(manyBoards) }, { host: "127.0.0.1", port: 0 }),
+    );
     workers.js = await withWorkerd(async () => {
       const mf = new Miniflare({
         modules: true,
@@ -228,6 +288,11 @@ async function main() {
       return mf;
     });
     for (const [name, w] of Object.entries(workers)) log(`${name} worker at ${w.url} (workerd pid ${w.pid})`);
+
+    const sessions = await measureSessions(stack, workers.rust, workers.rustManyBoards);
+    const many = workers.rustManyBoards;
+    delete workers.rustManyBoards;
+    await many.mf.dispose();
 
     // Warm-up and a populated board: the same players on both.
     for (const w of Object.values(workers)) {
@@ -308,6 +373,7 @@ async function main() {
       fasterReads: summary["rust:read"].rps >= summary["js:read"].rps,
       oneRoundTrip: Math.abs(roundTrips.rust.perWrite - 1) < 1e-9,
       cachedReadFree: roundTrips.rust.perCachedRead === 0,
+      sessionConstant: sessions.perCreation[1] <= 2 && sessions.perCreation[1] === sessions.perCreation[cfg.manyBoards],
       cpuBudget: Math.max(summary["rust:write"].cpuMsPerRequest, summary["rust:read"].cpuMsPerRequest) < 10,
     };
     const meta = {
@@ -328,7 +394,7 @@ async function main() {
       cfg,
       seconds: Math.round((Date.now() - started) / 1000),
     };
-    const all = { meta, rustBundle, jsBundle, roundTrips, summary, targets };
+    const all = { meta, rustBundle, jsBundle, roundTrips, sessions, summary, targets };
     mkdirSync(path.dirname(RESULTS_JSON), { recursive: true });
     writeFileSync(RESULTS_JSON, JSON.stringify(all, null, 2));
     const section = render(all);
@@ -347,7 +413,7 @@ async function main() {
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
 const yes = (ok) => (ok ? "**yes**" : "**no**");
 
-function render({ meta, rustBundle, jsBundle, roundTrips, summary, targets }) {
+function render({ meta, rustBundle, jsBundle, roundTrips, sessions, summary, targets }) {
   const row = (label, key, rt) => {
     const s = summary[key];
     const rps = s.rounds.map((r) => r.rps);
@@ -395,6 +461,11 @@ Targets:
 - Rust Worker at least as fast as the JS one (median req/s): writes ${yes(targets.fasterWrites)}${narrowly(summary, "write")}, top-10 reads ${yes(targets.fasterReads)}${narrowly(summary, "read")}.
 - Exactly one Redis round trip per write: ${yes(targets.oneRoundTrip)} (${w(roundTrips.rust.perWrite)}).
 - No round trip for a cached read: ${yes(targets.cachedReadFree)} (${w(roundTrips.rust.perCachedRead)}).
+- A session costs at most 2 Redis commands whatever the board count: ${yes(targets.sessionConstant)}
+  (${sessions.perCreation[1]} per session made with 1 board, ${sessions.perCreation[meta.cfg.manyBoards]} with ${meta.cfg.manyBoards.toLocaleString("en")} boards: gateway \`/_metrics\`
+  \`podium_gateway_redis_commands_total\` over ${meta.cfg.sessions} sessions each; ending one is one pipeline of 2). A write with a session token:
+  ${sessions.perWrite.toFixed(3)} gateway requests per write over ${meta.cfg.rtWrites} sequential writes in ${sessions.elapsedMs} ms (one round trip, plus the
+  isolate's read of the ended sessions at most once a second).
 - CPU per request well inside the free plan's 10 ms: ${yes(targets.cpuBudget)} (workerd process CPU, see above).
 
 The two Workers do not do the same amount of work, and the comparison favours the JS one. Podium's write is one

@@ -137,13 +137,19 @@ export async function gatewayRequests(stack) {
   return total;
 }
 
-/**
- * The Redis key of a session on one board (podium_core::keys::session): under the board's hash
- * tag, named by the token's SHA-256, never by the token.
- */
-export function sessionKey(board, token) {
-  return `{podium:${board}}:session:${createHash("sha256").update(token).digest("hex")}`;
+/** Commands the gateway has sent to Redis so far (a pipeline counts each), from its /_metrics. */
+export async function gatewayCommands(stack) {
+  const res = await fetch(`${stack.gateway.url}/_metrics`);
+  const text = await res.text();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("podium_gateway_redis_commands_total")) total += Number(line.split(" ").pop());
+  }
+  return total;
 }
+
+/** The Redis key of the ended sessions (podium_core::keys::ended_sessions), the only session state. */
+export const ENDED_SESSIONS_KEY = "{podium}:sessions:ended";
 
 /** One command straight to the Redis server behind the gateway. */
 export function redis(stack, args) {

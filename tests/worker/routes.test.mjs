@@ -10,8 +10,8 @@ import {
   call,
   code,
   redis,
+  ENDED_SESSIONS_KEY,
   session,
-  sessionKey,
   startWorker,
   submit,
   uniquePlayer,
@@ -210,10 +210,10 @@ describe("writes and sessions", () => {
     assert.equal(created.json.expires_in, 120);
     assert.equal(created.headers.get("cache-control"), "no-store");
     const { token } = created.json;
-    assert.match(token, /^[A-Za-z0-9_-]{43}$/, "32 random bytes, base64url");
+    assert.match(token, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/, "v1.<payload>.<HMAC-SHA-256>, base64url");
     const other = await session(stack, uniquePlayer("sess"));
     assert.notEqual(other, token, "tokens are random");
-    assert.equal(await redis(stack, ["EXISTS", sessionKey("global", token)]), ":1", "stored under the token's hash");
+    assert.equal(await redis(stack, ["EXISTS", `{podium:global}:session:${token}`]), ":0", "nothing stored");
 
     const own = await submit(stack, "global", { player, score: 77 }, { auth: token });
     assert.equal(own.status, 200, own.text);
@@ -245,16 +245,45 @@ describe("writes and sessions", () => {
   });
 
   test("an expired session is refused with 401", async () => {
-    const player = uniquePlayer("exp");
-    const token = await session(stack, player);
-    assert.equal((await submit(stack, "global", { player, score: 1 }, { auth: token })).status, 200);
-    // Expire it in Redis rather than waiting out the TTL: the store's EX is what enforces it.
-    const ttl = Number((await redis(stack, ["TTL", sessionKey("global", token)])).slice(1));
-    assert.ok(ttl > 100 && ttl <= 120, `stored with the configured TTL, got ${ttl}`);
-    for (const board of BOARDS) await redis(stack, ["PEXPIRE", sessionKey(board.id, token), "1"]);
-    while ((await redis(stack, ["EXISTS", sessionKey("global", token)])) !== ":0") await new Promise((r) => setTimeout(r, 5));
-    const expired = await submit(stack, "global", { player, score: 2 }, { auth: token });
-    assert.deepEqual([expired.status, code(expired)], [401, "unauthorized"]);
+    // The expiry is signed into the token: a Worker on the test clock sends a request after it.
+    const clocked = await startWorker({ ...stack.bindings, PODIUM_TEST_CLOCK: "header" });
+    try {
+      const player = uniquePlayer("exp");
+      const now = Date.now();
+      const at = (ms) => ({ "x-podium-test-now": String(ms) });
+      const made = await call(clocked, "POST", "/v1/sessions", { body: { player }, auth: stack.serverKey, headers: at(now) });
+      assert.equal(made.status, 201, made.text);
+      const { token } = made.json;
+      const live = await submit(clocked, "global", { player, score: 1 }, { auth: token, headers: at(now + 119_999) });
+      assert.equal(live.status, 200, live.text);
+      const expired = await submit(clocked, "global", { player, score: 2 }, { auth: token, headers: at(now + 120_000) });
+      assert.deepEqual([expired.status, code(expired)], [401, "unauthorized"]);
+      assert.equal((await submit(stack, "global", { player, score: 2 }, { auth: token })).status, 200, "still live on the real clock");
+    } finally {
+      await clocked.dispose();
+    }
+  });
+
+  test("a session ended on one isolate is refused on another within 1 s", async () => {
+    const other = await startWorker(stack.bindings);
+    try {
+      const player = uniquePlayer("iso");
+      const token = await session(stack, player);
+      for (const target of [stack, other]) {
+        assert.equal((await submit(target, "global", { player, score: 1 }, { auth: token })).status, 200);
+      }
+      const ended = await call(stack, "DELETE", "/v1/sessions/current", { auth: token });
+      assert.equal(ended.status, 204, ended.text);
+      assert.notEqual(await redis(stack, ["ZCARD", ENDED_SESSIONS_KEY]), ":0", "recorded among the ended sessions");
+      // The other isolate's copy of the ended sessions is at most 1 s old: wait the bound out.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const refused = await submit(other, "global", { player, score: 2 }, { auth: token });
+      assert.deepEqual([refused.status, code(refused)], [401, "unauthorized"]);
+      const score = await call(stack, "GET", `/v1/boards/global/players/${player}`);
+      assert.equal(score.json.score, 1, "the refused write changed nothing");
+    } finally {
+      await other.dispose();
+    }
   });
 });
 

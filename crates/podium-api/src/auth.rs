@@ -6,8 +6,10 @@
 //! for its own player. While `PODIUM_ADMIN_KEY` is unset the server key also moderates, as it did
 //! before there was an admin key.
 
-use podium_board::session_player;
-use podium_core::{ApiError, ErrorCode, bearer_token};
+use std::sync::Mutex;
+
+use podium_board::ended_sessions;
+use podium_core::{ApiError, ErrorCode, RevocationList, SessionClaims, bearer_token};
 use podium_redis::{Client, Transport};
 
 use crate::config::ApiConfig;
@@ -18,10 +20,20 @@ pub(crate) enum Caller {
     Server,
     /// The admin key: moderation.
     Admin,
-    /// A live player session (its token): writes for its own player only.
-    Player(String),
+    /// A live player session (a token this deployment signed, unexpired, not ended): writes for
+    /// its own player only.
+    Player(SessionClaims),
     /// No credentials: reads only.
     Anonymous,
+}
+
+/// The answer to a token that is no key and no live session: forged, tampered with, signed
+/// with another key, expired, ended or garbage, all alike.
+pub(crate) fn invalid_session() -> ApiError {
+    ApiError::new(
+        ErrorCode::Unauthorized,
+        "the token is not a valid key or live session",
+    )
 }
 
 /// Whether `token` is the configured admin key; false on a deployment without one.
@@ -32,10 +44,58 @@ pub(crate) fn is_admin_key(config: &ApiConfig, token: &str) -> bool {
         .is_some_and(|admin_key| admin_key.matches(token))
 }
 
+/// The isolate's copy of the ended sessions (`podium_core::RevocationList`), read again from
+/// Redis at most once a second and only for a request that carries a session token: so a
+/// session costs no Redis command to check, and ending one holds on every isolate within a
+/// second of the request that ended it.
+#[derive(Debug, Default)]
+pub(crate) struct EndedSessions(Mutex<RevocationList>);
+
+impl EndedSessions {
+    fn list(&self) -> std::sync::MutexGuard<'_, RevocationList> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the session `id` has ended, refreshing the copy first when it is older than the
+    /// bound. A failed refresh refuses the request (503 `upstream_unavailable`) rather than
+    /// trusting a copy that may have missed an ending: fail closed.
+    pub(crate) async fn has_ended<T: Transport>(
+        &self,
+        client: &Client<T>,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<bool, ApiError> {
+        // Never held across the read: the Worker answers other requests meanwhile.
+        let stale = self.list().needs_refresh(now_ms);
+        if stale {
+            let ended = ended_sessions(client, now_ms).await.map_err(|error| {
+                ApiError::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "the list of ended sessions could not be read; try again",
+                )
+                .with_cause(error.to_string())
+            })?;
+            self.list().replace(ended, now_ms);
+        }
+        Ok(self.list().is_ended(id))
+    }
+
+    /// Records a session this isolate ended, refused here from now on.
+    pub(crate) fn record(&self, claims: &SessionClaims) {
+        self.list().insert(&claims.id, claims.expires_ms);
+    }
+}
+
+/// Who sent `request`. A session token is checked by its signature and expiry (no I/O) and then
+/// against the ended sessions (a read at most once a second per isolate).
 pub(crate) async fn caller<T: Transport>(
     config: &ApiConfig,
     client: &Client<T>,
+    ended: &EndedSessions,
     request: &ApiRequest,
+    now_ms: i64,
 ) -> Result<Caller, ApiError> {
     let Some(header) = request.header("authorization") else {
         return Ok(Caller::Anonymous);
@@ -49,21 +109,14 @@ pub(crate) async fn caller<T: Transport>(
     if is_admin_key(config, token) {
         return Ok(Caller::Admin);
     }
-    // Every board holds a copy of each session; any one of them answers for all.
-    let Some(board) = config.boards.iter().next() else {
-        return Err(ApiError::internal());
-    };
-    match session_player(client, board.id(), token).await {
-        Ok(Some(_)) => Ok(Caller::Player(token.to_owned())),
-        Ok(None) => Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "the token is not a valid key or live session",
-        )),
-        Err(error) => Err(ApiError::new(
-            error.code(),
-            "the session store is unavailable",
-        )),
+    let claims = config
+        .session_key
+        .verify(token, now_ms)
+        .map_err(|_| invalid_session())?;
+    if ended.has_ended(client, &claims.id, now_ms).await? {
+        return Err(invalid_session());
     }
+    Ok(Caller::Player(claims))
 }
 
 impl Caller {

@@ -1,4 +1,4 @@
-use podium_core::{ApiError, Boards, ErrorCode, Secret};
+use podium_core::{ApiError, Boards, ErrorCode, Secret, SessionKey};
 
 /// The game server's key: sessions and writes for any player.
 pub const SERVER_KEY_VAR: &str = "PODIUM_SERVER_KEY";
@@ -17,6 +17,9 @@ pub struct ApiConfig {
     /// `PODIUM_SERVER_KEY`: the game server's key; creates sessions, writes for any player, and
     /// moderates while there is no admin key.
     pub server_key: Secret,
+    /// Signs and checks session tokens: derived from the server key (HKDF, a fixed label), so
+    /// rotating the server key ends every session.
+    pub session_key: SessionKey,
     /// `PODIUM_ADMIN_KEY`: the only key that moderates once it is set; never the server key.
     pub admin_key: Option<Secret>,
     pub session_ttl_secs: u64,
@@ -38,6 +41,7 @@ impl ApiConfig {
         let server_key = var(SERVER_KEY_VAR)
             .filter(|key| !key.is_empty())
             .ok_or_else(|| invalid(format!("{SERVER_KEY_VAR} is not set")))?;
+        let session_key = SessionKey::derive(&server_key);
         let server_key = Secret::new(&server_key);
         let admin_key = var(ADMIN_KEY_VAR).filter(|key| !key.is_empty());
         // Equal keys would give the game server the admin's rights; the message names the
@@ -75,6 +79,7 @@ impl ApiConfig {
         Ok(Self {
             boards,
             server_key,
+            session_key,
             admin_key,
             session_ttl_secs,
             cors_origins,

@@ -8,7 +8,8 @@
 //! Layout:
 //! - `config`: [`ApiConfig`] from the Worker's variables and secrets.
 //! - `http`: [`ApiRequest`], [`ApiResponse`], JSON bodies, CORS and ETags.
-//! - `auth`: who is calling: the game server (server key), a player session, or anyone.
+//! - `auth`: who is calling: the game server (server key), the admin, a player session (a
+//!   signed token, checked against the isolate's copy of the ended sessions), or anyone.
 //! - `params`: query parameters, JSON bodies and the period a request names, read one way.
 //! - `routes`: [`Api`], which routes each request once (`podium-wire`'s operation table) to
 //!   its handler: `boards`, `reads`, `scores`, `sessions`.

@@ -7,7 +7,7 @@
 mod common;
 
 use podium_api::{Api, ApiRequest, ApiResponse};
-use podium_board::{Writer, submit_score};
+use podium_board::submit_score;
 use podium_core::{Boards, ClientAddress, PlayerId, Score};
 use podium_redis::{Client, ReqwestTransport};
 use podium_testkit::{RedisServer, TestGateway};
@@ -114,7 +114,6 @@ async fn dot_segment_ids_are_refused_and_stored_ones_stay_reachable() {
         submit_score(
             &stack.client,
             global,
-            Writer::Server,
             &PlayerId::stored(player).expect("a stored id"),
             Score::try_from(points).expect("a score"),
             None,
@@ -208,7 +207,7 @@ async fn a_cached_refusal_is_never_answered_before_authentication() {
         .await;
     assert_eq!(status, 429);
     assert!(refused.header("retry-after").is_some());
-    // Refused again from the block cache: the session was checked by the script that refused.
+    // Refused again from the block cache: the session was checked before the cache was asked.
     let (status, _, _) = stack
         .send(bearer(score("global", "alice", 4), &token))
         .await;

@@ -5,14 +5,14 @@
 -- Inputs are read by name: the places of keys and arguments, the reply statuses and the
 -- constant strings come from podium-board's src/protocol.rs (`-- #include protocol`).
 -- KEYS: KEY_*, then per period PERIOD_KEY_*, then per limit SLIDING_WINDOW_KEY_* or
---       TOKEN_BUCKET_KEY_*, then for a session writer its session key, last.
+--       TOKEN_BUCKET_KEY_*.
+-- Who may write for the player (the server key, or a session token signed for that player) is
+-- checked by the API before the script runs: no session state is read here.
 -- ARGV: ARG_*, then per period PERIOD_ARG_*, then per limit LIMIT_ARG_*.
 -- Reply: {STATUS_RATE_LIMITED, limit, remaining, reset, refusing} refused by a rate limit
 --                                                              (refusing: its 1-based place)
 --        {STATUS_ACCEPTED, limit, remaining, reset, score, rank, previous_rank, improved}
 --        {STATUS_SUM_OUT_OF_RANGE, limit, remaining, reset, total} a sum would leave ±(2^53−1)
---        {STATUS_NO_SESSION}                                   no such session
---        {STATUS_OTHER_PLAYER}                                 the session is another player's
 -- limit = 0 when the board has no rate limit; previous_rank = -1 when there was none;
 -- ranks are 0-based from the best, for the first period.
 
@@ -35,19 +35,6 @@ local limit_count = tonumber(ARGV[ARG_LIMIT_COUNT])
 local period_key_base, period_arg_base = KEY_SIZE, ARG_SIZE
 local limit_key_base = period_key_base + period_count * PERIOD_KEY_SIZE
 local limit_arg_base = period_arg_base + period_count * PERIOD_ARG_SIZE
-
--- A player session vouches for its own player only; checked here so a session write stays one
--- round trip, and before anything else so a refused write spends and writes nothing.
-local writer = ARGV[ARG_WRITER]
-if writer == WRITER_SESSION then
-  local stored = redis.call('GET', KEYS[#KEYS])
-  if not stored then return { STATUS_NO_SESSION } end
-  local session = cjson.decode(stored)
-  if session.player ~= player then return { STATUS_OTHER_PLAYER } end
-  if name == '' and type(session.name) == 'string' then name = session.name end
-elseif writer ~= WRITER_SERVER then
-  return redis.error_reply('unknown writer ' .. tostring(writer))
-end
 
 local function int(n)
   return string.format('%d', n)

@@ -14,8 +14,8 @@
 //!   [`SubmitCall`] and [`decode_submit_reply`] for tools that pipeline many writes.
 //! - `reads`: [`top`], [`player`] and [`around`], each one round trip.
 //! - `moderation`: [`remove_player`] and [`reset_period`].
-//! - `session`: [`create_session`], [`session_player`], [`end_session`], keyed by the token's
-//!   SHA-256.
+//! - `session`: [`end_session`] and [`ended_sessions`]: the ended sessions, the only session
+//!   state in Redis (the tokens are signed, see `podium_core::SessionKey`).
 //! - `reply`: decoding script replies (scores, ranks, names).
 //! - `error`: [`BoardError`], mapped onto the API's [`ErrorCode`](podium_core::ErrorCode)s.
 
@@ -32,8 +32,7 @@ pub use error::BoardError;
 pub use moderation::{remove_player, reset_period, retained_periods};
 pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
 pub use script::{player_script, range_script, remove_script, scripts, submit_script};
-pub use session::{Session, create_session, end_session, session_player};
+pub use session::{end_session, ended_sessions};
 pub use submit::{
-    LimitedBy, Refusal, SubmitCall, SubmitOutcome, Submitted, Writer, decode_submit_reply,
-    submit_score,
+    LimitedBy, Refusal, SubmitCall, SubmitOutcome, Submitted, decode_submit_reply, submit_score,
 };

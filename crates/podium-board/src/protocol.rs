@@ -56,7 +56,8 @@ layout! {
 }
 
 layout! {
-    /// The submit script's fixed arguments. A session writer's key is the last key.
+    /// The submit script's fixed arguments. No session input: the API checks a session token
+    /// before the write, so the script writes for whichever player it is sent.
     SubmitArg as "ARG" {
         NowMs = "now_ms",
         Player = "player",
@@ -64,7 +65,6 @@ layout! {
         Policy = "policy",
         Order = "order",
         Name = "name",
-        Writer = "writer",
         PeriodCount = "period_count",
         LimitCount = "limit_count",
     }
@@ -89,25 +89,18 @@ layout! {
 /// Constants the script compares its text arguments with, written into the Lua as
 /// `local <TABLE>_<FIELD> = '<value>'`.
 #[allow(dead_code, reason = "read by build.rs, which writes the Lua constants")]
-pub(crate) const LUA_STRINGS: &[(&str, &[(&str, &str)])] = &[
-    (
-        "ALGORITHM",
-        &[
-            ("sliding_window", SLIDING_WINDOW),
-            ("token_bucket", TOKEN_BUCKET),
-        ],
-    ),
-    ("WRITER", &[("server", SERVER), ("session", SESSION)]),
-];
+pub(crate) const LUA_STRINGS: &[(&str, &[(&str, &str)])] = &[(
+    "ALGORITHM",
+    &[
+        ("sliding_window", SLIDING_WINDOW),
+        ("token_bucket", TOKEN_BUCKET),
+    ],
+)];
 
 /// [`LimitArg::Algorithm`] of a sliding window.
 pub(crate) const SLIDING_WINDOW: &str = "sw";
 /// [`LimitArg::Algorithm`] of a token bucket.
 pub(crate) const TOKEN_BUCKET: &str = "tb";
-/// [`SubmitArg::Writer`] of the game server.
-pub(crate) const SERVER: &str = "server";
-/// [`SubmitArg::Writer`] of a player session; its key is the last key.
-pub(crate) const SESSION: &str = "session";
 
 /// The first element of every submit reply, the script's `STATUS_<NAME>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,20 +113,11 @@ pub(crate) enum SubmitStatus {
     Accepted = 1,
     /// `{status, limit, remaining, reset, total}`: a sum would leave ±(2^53−1).
     SumOutOfRange = 2,
-    /// `{status}`: no such session.
-    NoSession = 3,
-    /// `{status}`: the session is another player's.
-    OtherPlayer = 4,
 }
 
 impl SubmitStatus {
-    pub(crate) const ALL: &'static [Self] = &[
-        Self::RateLimited,
-        Self::Accepted,
-        Self::SumOutOfRange,
-        Self::NoSession,
-        Self::OtherPlayer,
-    ];
+    pub(crate) const ALL: &'static [Self] =
+        &[Self::RateLimited, Self::Accepted, Self::SumOutOfRange];
 
     #[allow(dead_code, reason = "read by build.rs, which writes the Lua constants")]
     pub(crate) fn lua_name(self) -> &'static str {
@@ -141,8 +125,6 @@ impl SubmitStatus {
             Self::RateLimited => "RATE_LIMITED",
             Self::Accepted => "ACCEPTED",
             Self::SumOutOfRange => "SUM_OUT_OF_RANGE",
-            Self::NoSession => "NO_SESSION",
-            Self::OtherPlayer => "OTHER_PLAYER",
         }
     }
 

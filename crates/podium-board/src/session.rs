@@ -1,94 +1,77 @@
-//! Player sessions: a short-lived token that lets a game client write its own player's scores.
+//! The ended player sessions, the only session state Redis holds.
 //!
-//! The key is the SHA-256 of the token ([`keys::session`]), so whoever reads the store cannot
-//! use what they find. The caller makes the token (random, from the platform's CSPRNG): this
-//! crate does no I/O of its own.
+//! Sessions are signed tokens (`podium_core::SessionKey`): making one writes nothing, and a
+//! session write is checked by the API before its one script call. Ending one early adds its
+//! token id to the sorted set [`keys::ended_sessions`], scored by the token's expiry, which the
+//! API's isolates read back at most once a second ([`ended_sessions`]).
 
-use podium_core::{BoardId, Boards, DisplayName, PlayerId, keys};
-use podium_redis::{Client, Command, Transport};
-use serde_json::json;
+use podium_core::keys;
+use podium_redis::{Client, Command, Transport, Value};
 
 use crate::error::BoardError;
 use crate::reply::unexpected;
 
-/// What a session stores: the player it may write for, and the name given when it was made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub player: PlayerId,
-    pub name: Option<DisplayName>,
-}
-
-/// Stores a session for `token` on every board, expiring after `ttl_secs` (at least 1), with
-/// `SET … EX` in one pipeline. One copy per board keeps each under its board's hash tag, where
-/// the score-write script reads it.
-pub async fn create_session<T: Transport>(
-    client: &Client<T>,
-    boards: &Boards,
-    player: &PlayerId,
-    name: Option<&DisplayName>,
-    ttl_secs: u64,
-    token: &str,
-) -> Result<(), BoardError> {
-    let value = json!({"player": player, "name": name}).to_string();
-    let commands = boards
-        .iter()
-        .map(|board| {
-            Command::new("SET")
-                .arg(keys::session(board.id(), token))
-                .arg(value.as_str())
-                .arg("EX")
-                .arg(ttl_secs.max(1))
-        })
-        .collect();
-    for reply in client.pipeline(commands).await? {
-        reply.map_err(podium_redis::Error::Server)?;
-    }
-    Ok(())
-}
-
-/// The session of `token` (as stored for `board`), or `None` when it never existed, has
-/// expired or was ended.
-pub async fn session_player<T: Transport>(
-    client: &Client<T>,
-    board: &BoardId,
-    token: &str,
-) -> Result<Option<Session>, BoardError> {
-    let Some(stored) = client.get(&keys::session(board, token)).await? else {
-        return Ok(None);
-    };
-    let corrupt = || unexpected("a session key", "not a session written by podium".into());
-    let value: serde_json::Value = serde_json::from_str(&stored).map_err(|_| corrupt())?;
-    let player = value["player"]
-        .as_str()
-        .and_then(|player| PlayerId::stored(player).ok())
-        .ok_or_else(corrupt)?;
-    let name = match &value["name"] {
-        serde_json::Value::Null => None,
-        name => Some(
-            name.as_str()
-                .and_then(|name| DisplayName::try_from(name).ok())
-                .ok_or_else(corrupt)?,
-        ),
-    };
-    Ok(Some(Session { player, name }))
-}
-
-/// Ends the session of `token` on every board; `false` when there was none.
+/// Records that the session `id`, valid until `expires_ms`, has ended, and drops the entries of
+/// tokens expired by `now_ms` (refused by their expiry anyway), in one pipeline of two commands
+/// whatever the number of boards. `false` when it had already been ended.
 pub async fn end_session<T: Transport>(
     client: &Client<T>,
-    boards: &Boards,
-    token: &str,
+    id: &str,
+    expires_ms: i64,
+    now_ms: i64,
 ) -> Result<bool, BoardError> {
-    let commands = boards
-        .iter()
-        .map(|board| Command::new("DEL").arg(keys::session(board.id(), token)))
-        .collect();
-    let mut deleted = 0;
-    for reply in client.pipeline(commands).await? {
-        deleted += reply
-            .map_err(podium_redis::Error::Server)?
-            .as_i64()
-            .unwrap_or(0);
+    let key = keys::ended_sessions();
+    let commands = vec![
+        Command::new("ZADD").arg(key).arg(expires_ms).arg(id),
+        Command::new("ZREMRANGEBYSCORE")
+            .arg(key)
+            .arg("-inf")
+            .arg(now_ms),
+    ];
+    let mut replies = client.pipeline(commands).await?.into_iter();
+    let added = replies
+        .next()
+        .ok_or_else(|| unexpected("ZADD", "no reply".into()))?
+        .map_err(podium_redis::Error::Server)?;
+    for reply in replies {
+        reply.map_err(podium_redis::Error::Server)?;
     }
-    Ok(deleted > 0)
+    Ok(added.as_i64().is_some_and(|added| added > 0))
+}
+
+/// The sessions ended and not yet expired at `now_ms`: (token id, expiry in Unix ms), one read.
+pub async fn ended_sessions<T: Transport>(
+    client: &Client<T>,
+    now_ms: i64,
+) -> Result<Vec<(String, i64)>, BoardError> {
+    let what = "the ended sessions";
+    let command = Command::new("ZRANGEBYSCORE")
+        .arg(keys::ended_sessions())
+        .arg(format!("({now_ms}"))
+        .arg("+inf")
+        .arg("WITHSCORES");
+    let Value::Array(items) = client.exec(command).await? else {
+        return Err(unexpected(what, "not an array".into()));
+    };
+    let text = |value: &Value| {
+        value
+            .as_bytes()
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .map(str::to_owned)
+            .ok_or_else(|| unexpected(what, "not text".into()))
+    };
+    items
+        .chunks(2)
+        .map(|pair| match pair {
+            [id, score] => {
+                let score = text(score)?;
+                let expires_ms = score
+                    .parse::<f64>()
+                    .map_err(|_| unexpected(what, format!("score {score}")))?;
+                // Expiries are whole milliseconds, far below 2^53: exact in a double.
+                Ok((text(id)?, expires_ms as i64))
+            }
+            _ => Err(unexpected(what, "an odd number of items".into())),
+        })
+        .collect()
 }

@@ -9,8 +9,8 @@ use podium_redis::{Client, Transport, Value};
 
 use crate::error::BoardError;
 use crate::protocol::{
-    Layout, LimitArg, PeriodArg, PeriodKey, SERVER, SESSION, SLIDING_WINDOW, SlidingWindowKey,
-    SubmitArg, SubmitKey, SubmitStatus, TOKEN_BUCKET, TokenBucketKey,
+    Layout, LimitArg, PeriodArg, PeriodKey, SLIDING_WINDOW, SlidingWindowKey, SubmitArg, SubmitKey,
+    SubmitStatus, TOKEN_BUCKET, TokenBucketKey,
 };
 use crate::reply::{Reply, unexpected};
 use crate::script::submit_script;
@@ -21,10 +21,6 @@ pub enum SubmitOutcome {
     Accepted(Submitted),
     /// A rate limit refused the write; nothing was written and no quota was spent.
     RateLimited(Refusal),
-    /// The session token is unknown, expired or ended; nothing was written.
-    NoSession,
-    /// The session belongs to another player; nothing was written.
-    OtherPlayer,
 }
 
 /// A rate limit's refusal: the limit that refused (the most restrictive, when several did) and
@@ -59,24 +55,13 @@ pub struct Submitted {
     pub rate_limit: Option<RateLimitResult>,
 }
 
-/// Who vouches for a write.
-#[derive(Debug, Clone, Copy)]
-pub enum Writer<'a> {
-    /// The game server (already authenticated by its key): any player.
-    Server,
-    /// A player session token: only its own player. The script checks it, so a session
-    /// write is still one round trip.
-    Session(&'a str),
-}
-
-/// Applies `score` for `player` to every period the board keeps, after the writer's session
-/// check, the per-player and (with `address`) per-address rate limits. `now_ms` picks the
-/// periods, their expiry and the rate limit windows.
-#[allow(clippy::too_many_arguments)]
+/// Applies `score` for `player` to every period the board keeps, after the per-player and
+/// (with `address`) per-address rate limits. `now_ms` picks the periods, their expiry and the
+/// rate limit windows. The caller has checked who may write for `player` (the API: the server
+/// key, or a session token signed for that player).
 pub async fn submit_score<T: Transport>(
     client: &Client<T>,
     board: &Board,
-    writer: Writer<'_>,
     player: &PlayerId,
     score: Score,
     name: Option<&DisplayName>,
@@ -84,7 +69,7 @@ pub async fn submit_score<T: Transport>(
     now_ms: i64,
 ) -> Result<SubmitOutcome, BoardError> {
     let SubmitCall { keys, args, limits } =
-        SubmitCall::new(board, writer, player, score, name, address, now_ms)?;
+        SubmitCall::new(board, player, score, name, address, now_ms)?;
     // Moved, not borrowed: each `String` becomes its argument's bytes without a copy.
     let reply: Value = client.evalsha_or_eval(submit_script(), keys, args).await?;
     decode_submit_reply(reply, &limits)
@@ -105,10 +90,8 @@ pub struct SubmitCall {
 
 impl SubmitCall {
     /// See [`submit_score`] for the arguments; fails on a score outside the board's bounds.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         board: &Board,
-        writer: Writer<'_>,
         player: &PlayerId,
         score: Score,
         name: Option<&DisplayName>,
@@ -133,7 +116,7 @@ impl SubmitCall {
         let subjects: Vec<_> = subjects.into_iter().flatten().collect();
         let periods = board.periods();
         let mut keys = Vec::with_capacity(
-            SubmitKey::ALL.len() + periods.len() * PeriodKey::ALL.len() + 2 * subjects.len() + 1,
+            SubmitKey::ALL.len() + periods.len() * PeriodKey::ALL.len() + 2 * subjects.len(),
         );
         let mut args = Vec::with_capacity(
             SubmitArg::ALL.len()
@@ -151,10 +134,6 @@ impl SubmitCall {
             SubmitArg::Policy => board.policy().as_str().to_owned(),
             SubmitArg::Order => board.order().as_str().to_owned(),
             SubmitArg::Name => name.map(|name| name.to_string()).unwrap_or_default(),
-            SubmitArg::Writer => match writer {
-                Writer::Server => SERVER.to_owned(),
-                Writer::Session(_) => SESSION.to_owned(),
-            },
             SubmitArg::PeriodCount => periods.len().to_string(),
             SubmitArg::LimitCount => subjects.len().to_string(),
         }));
@@ -171,9 +150,6 @@ impl SubmitCall {
         }
         for (limit, subject, _) in &subjects {
             push_limit(board, limit, subject, now_ms, &mut keys, &mut args);
-        }
-        if let Writer::Session(token) = writer {
-            keys.push(keys::session(id, token));
         }
         let limits = subjects.iter().map(|&(_, _, by)| by).collect();
         Ok(Self { keys, args, limits })
@@ -240,11 +216,6 @@ pub fn decode_submit_reply(
     let code = reply.int()?;
     let status =
         SubmitStatus::from_code(code).ok_or_else(|| unexpected(what, format!("status {code}")))?;
-    match status {
-        SubmitStatus::NoSession => return Ok(SubmitOutcome::NoSession),
-        SubmitStatus::OtherPlayer => return Ok(SubmitOutcome::OtherPlayer),
-        _ => {}
-    }
     let limit = reply.int()?;
     let remaining = reply.int()?;
     let reset = reply.int()?;
@@ -286,6 +257,5 @@ pub fn decode_submit_reply(
         SubmitStatus::SumOutOfRange => Err(BoardError::SumOutOfRange {
             total: reply.int()?,
         }),
-        SubmitStatus::NoSession | SubmitStatus::OtherPlayer => unreachable!("answered above"),
     }
 }

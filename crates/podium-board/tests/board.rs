@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use futures::future::join_all;
 use podium_board::{
-    BoardError, Entry, LimitedBy, Page, SubmitOutcome, Submitted, Writer, around, create_session,
-    end_session, player, remove_player, reset_period, scripts, session_player, submit_score, top,
+    BoardError, Entry, LimitedBy, Page, SubmitOutcome, Submitted, around, end_session,
+    ended_sessions, player, remove_player, reset_period, scripts, submit_score, top,
 };
 use podium_core::{
     Board, Boards, ClientAddress, DisplayName, ErrorCode, MAX_SAFE_INTEGER, Period, PeriodKind,
@@ -54,18 +54,9 @@ impl Stack {
     }
 
     async fn submit(&self, board: &Board, who: &str, score: i64, now_ms: i64) -> SubmitOutcome {
-        submit_score(
-            &self.client,
-            board,
-            Writer::Server,
-            &id(who),
-            sc(score),
-            None,
-            None,
-            now_ms,
-        )
-        .await
-        .unwrap()
+        submit_score(&self.client, board, &id(who), sc(score), None, None, now_ms)
+            .await
+            .unwrap()
     }
 
     async fn accepted(&self, board: &Board, who: &str, score: i64, now_ms: i64) -> Submitted {
@@ -225,17 +216,7 @@ async fn sum_increments_and_refuses_totals_outside_the_safe_range() {
             stack.accepted(&sum, "max", 1, T0).await.score,
             MAX_SAFE_INTEGER
         );
-        let refused = submit_score(
-            &stack.client,
-            &sum,
-            Writer::Server,
-            &id("max"),
-            sc(1),
-            None,
-            None,
-            T0,
-        )
-        .await;
+        let refused = submit_score(&stack.client, &sum, &id("max"), sc(1), None, None, T0).await;
         match refused {
             Err(error @ BoardError::SumOutOfRange { total }) => {
                 assert_eq!(total, MAX_SAFE_INTEGER + 1);
@@ -244,17 +225,7 @@ async fn sum_increments_and_refuses_totals_outside_the_safe_range() {
             other => panic!("{other:?}"),
         }
         stack.accepted(&sum, "min", -MAX_SAFE_INTEGER, T0).await;
-        let refused = submit_score(
-            &stack.client,
-            &sum,
-            Writer::Server,
-            &id("min"),
-            sc(-1),
-            None,
-            None,
-            T0,
-        )
-        .await;
+        let refused = submit_score(&stack.client, &sum, &id("min"), sc(-1), None, None, T0).await;
         assert!(matches!(refused, Err(BoardError::SumOutOfRange { .. })));
         let period = current(&sum, T0);
         let max = player(&stack.client, &sum, &period, &id("max"))
@@ -272,18 +243,9 @@ async fn sum_increments_and_refuses_totals_outside_the_safe_range() {
 async fn scores_outside_the_board_bounds_are_refused() {
     let stack = Stack::start().await;
     let bounded = board(r#"{"id": "bounded", "min_score": 0, "max_score": 100}"#);
-    let refused = submit_score(
-        &stack.client,
-        &bounded,
-        Writer::Server,
-        &id("a"),
-        sc(101),
-        None,
-        None,
-        T0,
-    )
-    .await
-    .unwrap_err();
+    let refused = submit_score(&stack.client, &bounded, &id("a"), sc(101), None, None, T0)
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::ScoreOutOfRange);
     assert!(stack.top_players(&bounded, T0).await.is_empty());
 }
@@ -451,18 +413,9 @@ async fn concurrent_submits(stack: &Stack, board: &Board, count: usize) -> Vec<S
     let writes = (0..count as i64).map(|n| {
         let (client, alice) = (&stack.client, &alice);
         async move {
-            submit_score(
-                client,
-                board,
-                Writer::Server,
-                alice,
-                sc(n),
-                None,
-                None,
-                T0 + 500,
-            )
-            .await
-            .unwrap()
+            submit_score(client, board, alice, sc(n), None, None, T0 + 500)
+                .await
+                .unwrap()
         }
     });
     join_all(writes).await
@@ -533,7 +486,6 @@ fn rate_result(outcome: SubmitOutcome) -> RateLimitResult {
     match outcome {
         SubmitOutcome::Accepted(submitted) => submitted.rate_limit.unwrap(),
         SubmitOutcome::RateLimited(refusal) => refusal.result,
-        other => panic!("not a rate-limit outcome: {other:?}"),
     }
 }
 
@@ -549,18 +501,9 @@ async fn the_ip_limit_applies_across_players_and_refusals_write_nothing() {
     let write = |who: &'static str, ip: IpAddr| {
         let (client, limited) = (&stack.client, &limited);
         async move {
-            submit_score(
-                client,
-                limited,
-                Writer::Server,
-                &id(who),
-                sc(1),
-                None,
-                Some(ip.into()),
-                T0,
-            )
-            .await
-            .unwrap()
+            submit_score(client, limited, &id(who), sc(1), None, Some(ip.into()), T0)
+                .await
+                .unwrap()
         }
     };
     let first = write("a", ip).await;
@@ -611,7 +554,6 @@ async fn a_write_and_each_read_cost_one_round_trip() {
     submit_score(
         &stack.client,
         &global,
-        Writer::Server,
         &id("alice"),
         sc(1),
         Some(&name),
@@ -631,7 +573,6 @@ async fn a_write_and_each_read_cost_one_round_trip() {
     submit_score(
         &stack.client,
         &global,
-        Writer::Server,
         &id("alice"),
         sc(2),
         Some(&name),
@@ -713,7 +654,6 @@ async fn player_reads_rank_score_name_and_total() {
     submit_score(
         &stack.client,
         &global,
-        Writer::Server,
         &id("alice"),
         sc(5),
         Some(&name),
@@ -757,7 +697,6 @@ async fn odd_and_non_utf8_names_come_back_intact_or_replaced() {
         submit_score(
             &stack.client,
             &names,
-            Writer::Server,
             &who,
             sc(100 - n as i64),
             Some(&name),
@@ -795,7 +734,6 @@ async fn remove_takes_a_player_off_every_period_and_reset_empties_one() {
         submit_score(
             &stack.client,
             &daily,
-            Writer::Server,
             &id("cheat"),
             sc(999),
             Some(&name),
@@ -862,156 +800,59 @@ async fn remove_takes_a_player_off_every_period_and_reset_empties_one() {
 }
 
 #[tokio::test]
-async fn sessions_store_a_hash_of_the_token_with_a_ttl() {
+async fn ended_sessions_are_one_sorted_set_trimmed_by_expiry() {
     let stack = Stack::start().await;
-    let boards = Boards::local_default();
-    let global = boards.get("global").unwrap().id().clone();
-    let token = "tok_3q2-secret-VALUE";
-    let name = DisplayName::try_from("Alice").unwrap();
-    create_session(
-        &stack.client,
-        &boards,
-        &id("alice"),
-        Some(&name),
-        300,
-        token,
-    )
-    .await
-    .unwrap();
-    create_session(&stack.client, &boards, &id("bob"), None, 60, "other-token")
-        .await
-        .unwrap();
-
-    let session = session_player(&stack.client, &global, token)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((session.player, session.name), (id("alice"), Some(name)));
-    let bob = session_player(&stack.client, &global, "other-token")
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((bob.player, bob.name), (id("bob"), None));
+    let before = stack.gateway_counts().await;
+    assert!(
+        end_session(&stack.client, "a", T0 + 5_000, T0)
+            .await
+            .unwrap()
+    );
+    let after = stack.gateway_counts().await;
     assert_eq!(
-        session_player(&stack.client, &global, "unknown")
+        (after.0 - before.0, after.1 - before.1),
+        (1, 2),
+        "one request, two commands, whatever the number of boards"
+    );
+    assert!(
+        !end_session(&stack.client, "a", T0 + 5_000, T0)
             .await
             .unwrap(),
-        None
+        "already ended"
     );
-
+    assert!(
+        end_session(&stack.client, "b", T0 + 1_000, T0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ended_sessions(&stack.client, T0).await.unwrap(),
+        [("b".to_owned(), T0 + 1_000), ("a".to_owned(), T0 + 5_000)]
+    );
+    assert_eq!(
+        ended_sessions(&stack.client, T0 + 1_000).await.unwrap(),
+        [("a".to_owned(), T0 + 5_000)],
+        "a token is refused from its expiry on: no need to list it"
+    );
+    // Ending another session drops the entries of expired tokens.
+    assert!(
+        end_session(&stack.client, "c", T0 + 9_000, T0 + 2_000)
+            .await
+            .unwrap()
+    );
     let mut redis = stack.redis().await;
-    let ttl: i64 = redis::cmd("TTL")
-        .arg(keys::session(&global, token))
+    let members: Vec<String> = redis::cmd("ZRANGE")
+        .arg(keys::ended_sessions())
+        .arg(0)
+        .arg(-1)
         .query_async(&mut redis)
         .await
         .unwrap();
-    assert!((295..=300).contains(&ttl), "{ttl}");
+    assert_eq!(members, ["a", "c"]);
     let all: Vec<String> = redis::cmd("KEYS")
         .arg("*")
         .query_async(&mut redis)
         .await
         .unwrap();
-    assert_eq!(all.len(), 2 * boards.len(), "one copy per board");
-    for key in all {
-        assert!(!key.contains("secret") && !key.contains("tok_"), "{key}");
-        let value: Vec<u8> = redis::cmd("GET")
-            .arg(&key)
-            .query_async(&mut redis)
-            .await
-            .unwrap();
-        let value = String::from_utf8_lossy(&value);
-        assert!(
-            !value.contains("secret") && !value.contains("tok_"),
-            "{value}"
-        );
-    }
-
-    assert!(end_session(&stack.client, &boards, token).await.unwrap());
-    assert!(!end_session(&stack.client, &boards, token).await.unwrap());
-    assert_eq!(
-        session_player(&stack.client, &global, token).await.unwrap(),
-        None
-    );
-}
-
-#[tokio::test]
-async fn a_session_write_is_checked_inside_the_one_round_trip() {
-    let stack = Stack::start().await;
-    let boards = Boards::local_default();
-    let global = boards.get("global").unwrap();
-    let name = DisplayName::try_from("Alice").unwrap();
-    create_session(
-        &stack.client,
-        &boards,
-        &id("alice"),
-        Some(&name),
-        300,
-        "alice-token",
-    )
-    .await
-    .unwrap();
-    let write = async |who: &'static str, token: &'static str| {
-        submit_score(
-            &stack.client,
-            global,
-            Writer::Session(token),
-            &id(who),
-            sc(10),
-            None,
-            None,
-            T0,
-        )
-        .await
-    };
-    // Load the script first (EVALSHA → NOSCRIPT → EVAL); every later write is one EVALSHA.
-    submit_score(
-        &stack.client,
-        global,
-        Writer::Server,
-        &id("warm"),
-        sc(1),
-        None,
-        None,
-        T0,
-    )
-    .await
-    .unwrap();
-    let before = stack.gateway_counts().await;
-    let accepted = write("alice", "alice-token").await.unwrap();
-    let after = stack.gateway_counts().await;
-    assert!(
-        matches!(accepted, SubmitOutcome::Accepted(_)),
-        "{accepted:?}"
-    );
-    assert_eq!(
-        (after.0 - before.0, after.1 - before.1),
-        (1, 1),
-        "one request, one command"
-    );
-    let period = global.current_period(global.default_period(), T0).unwrap();
-    let me = player(&stack.client, global, &period, &id("alice"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(me.name.as_deref(), Some("Alice"), "the session's name");
-
-    assert_eq!(
-        write("bob", "alice-token").await.unwrap(),
-        SubmitOutcome::OtherPlayer
-    );
-    assert_eq!(
-        write("alice", "no-such-token").await.unwrap(),
-        SubmitOutcome::NoSession
-    );
-    end_session(&stack.client, &boards, "alice-token")
-        .await
-        .unwrap();
-    assert_eq!(
-        write("alice", "alice-token").await.unwrap(),
-        SubmitOutcome::NoSession
-    );
-    let bob = player(&stack.client, global, &period, &id("bob"))
-        .await
-        .unwrap();
-    assert_eq!(bob, None, "refused writes wrote nothing");
+    assert_eq!(all, [keys::ended_sessions()], "the only session state");
 }

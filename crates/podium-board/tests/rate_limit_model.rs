@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use podium_board::{LimitedBy, SubmitOutcome, Writer, submit_score};
+use podium_board::{LimitedBy, SubmitOutcome, submit_score};
 use podium_core::{
     Algorithm, Board, Boards, ClientAddress, PlayerId, RateLimit, RateLimitResult,
     RateLimitSubject, Score, SlidingWindowState, TokenBucketState,
@@ -264,7 +264,6 @@ async fn run_case(client: &Client<ReqwestTransport>, case: &Case) -> Result<(), 
         let outcome = submit_score(
             client,
             &board,
-            Writer::Server,
             &player,
             Score::try_from(1).unwrap(),
             None,
@@ -281,7 +280,6 @@ async fn run_case(client: &Client<ReqwestTransport>, case: &Case) -> Result<(), 
                 None,
             ),
             SubmitOutcome::RateLimited(refusal) => (refusal.result, Some(refusal.by)),
-            other => return Err(TestCaseError::fail(format!("write {n}: {other:?}"))),
         };
         let expected = model.write(&player, address, now);
         prop_assert_eq!(

@@ -2,15 +2,11 @@
 //!
 //! All keys of a board start with the hash tag `{podium:<board>}`, so a Valkey or Redis cluster
 //! stores them in one slot and a single Lua script may touch all of them. Board ids cannot
-//! contain `{` or `}` (see [`BoardId`]), so the tag cannot be broken. Sessions belong to players,
-//! not boards, and have their own keys.
+//! contain `{` or `}` (see [`BoardId`]), so the tag cannot be broken. The ended sessions, which
+//! belong to no board, have a tag of their own.
 //!
 //! Player ids may contain `:`, so a key puts the player id last, or right before a final
 //! integer, which keeps every key unambiguous.
-
-use std::fmt::Write;
-
-use sha2::{Digest, Sha256};
 
 use crate::period::Period;
 use crate::ratelimit::RateLimitSubject;
@@ -82,19 +78,14 @@ pub fn token_bucket(board: &BoardId, subject: &RateLimitSubject<'_>) -> String {
     format!("{}:rl:tb:{}", hash_tag(board), subject.key_part())
 }
 
-/// A player session on `board`, keyed by the SHA-256 of its token so that the store never
-/// holds a usable token: `{podium:<board>}:session:<64 hex digits>`.
+/// The sorted set of ended sessions: member = the token id, score = the token's expiry (Unix
+/// ms), so entries are trimmed once the token would be refused anyway. `{podium}:sessions:ended`:
+/// its own hash tag, which no board's can equal (a board id is never empty).
 ///
-/// A session is stored once per board, under the board's hash tag, so that the score-write
-/// script can check it in the same slot, keeping a session write one round trip, on a cluster too.
-pub fn session(board: &BoardId, token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut key = format!("{}:session:", hash_tag(board));
-    for byte in digest {
-        // Writing to a String cannot fail.
-        let _ = write!(key, "{byte:02x}");
-    }
-    key
+/// Sessions are signed tokens, not keys (`crate::session`): this is the only session state
+/// Redis holds, and the write script never reads it.
+pub fn ended_sessions() -> &'static str {
+    "{podium}:sessions:ended"
 }
 
 #[cfg(test)]
@@ -176,13 +167,9 @@ mod tests {
     }
 
     #[test]
-    fn sessions_are_keyed_by_the_tokens_sha256() {
-        // SHA-256("abc"), the FIPS 180-2 test vector.
-        assert_eq!(
-            session(&board("g"), "abc"),
-            "{podium:g}:session:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert!(!session(&board("g"), "secret-token").contains("secret-token"));
+    fn ended_sessions_share_no_board_slot() {
+        assert_eq!(cluster_hash_part(ended_sessions()), "podium");
+        assert_ne!(cluster_hash_part(ended_sessions()), hash_tag(&board("x")));
     }
 
     #[test]
@@ -200,7 +187,6 @@ mod tests {
                 &global,
                 &RateLimitSubject::Address(ClientAddress::Ip("2001:db8::1".parse().unwrap())),
             ),
-            session(&global, "token"),
         ];
         for key in &keys {
             assert_eq!(cluster_hash_part(key), "podium:global", "{key}");

@@ -6,6 +6,8 @@
 //!
 //! Layout:
 //! - `secret`: bearer secrets compared in constant time.
+//! - `session`: signed player-session tokens ([`SessionKey`], [`SessionClaims`]) and an
+//!   isolate's copy of the ended ones ([`RevocationList`]).
 //! - `validate`: validated newtypes for player and board ids, display names and scores.
 //! - `board`: board configuration (`PODIUM_BOARDS`), validated at start.
 //! - `period`: daily, weekly and monthly periods in a board's time zone: ids, resets, expiry.
@@ -25,6 +27,7 @@ pub mod keys;
 mod period;
 mod ratelimit;
 mod secret;
+mod session;
 pub mod tiebreak;
 mod validate;
 
@@ -42,6 +45,10 @@ pub use ratelimit::{
     SlidingWindowDecision, SlidingWindowState, TokenBucket, TokenBucketDecision, TokenBucketState,
 };
 pub use secret::{Secret, bearer_token};
+pub use session::{
+    MAX_SESSION_TOKEN_BYTES, REVOCATION_REFRESH_MS, RevocationList, SESSION_ID_BYTES,
+    SESSION_TOKEN_VERSION, SessionClaims, SessionKey, TokenError,
+};
 pub use validate::{
     BoardId, BoardIdError, BoundsError, DisplayName, IdError, MAX_BOARD_ID_BYTES,
     MAX_DISPLAY_NAME_CHARS, MAX_PLAYER_ID_BYTES, MAX_SAFE_INTEGER, MIN_SAFE_INTEGER, NameError,

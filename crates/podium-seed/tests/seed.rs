@@ -1,7 +1,7 @@
 //! The seeder against a real Valkey/Redis server behind the real gateway: what it writes is what
 //! the Worker's reads see, and seeding again does not duplicate anyone.
 
-use podium_board::{Writer, submit_score, top};
+use podium_board::{submit_score, top};
 use podium_core::{Board, Boards, PlayerId, Score};
 use podium_redis::{Client, ReqwestTransport};
 use podium_seed::{SeedPlan, seed};
@@ -92,7 +92,6 @@ async fn seeding_again_applies_the_policy_instead_of_duplicating() {
     submit_score(
         &client,
         &global,
-        Writer::Server,
         &alice,
         Score::try_from(1_000_000).unwrap(),
         None,

@@ -7,7 +7,6 @@ use podium_redis::Transport;
 use podium_wire::{BoardInfo, Boards, PeriodInfo, Query};
 
 use super::{Api, Handled};
-use crate::auth::caller;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::params::{PlayerRef, board_error, period};
 
@@ -44,7 +43,7 @@ impl<T: Transport> Api<T> {
             ));
         }
         let period = period(board, request, now_ms)?;
-        caller(&self.config, &self.client, request)
+        self.caller(request, now_ms)
             .await?
             .require_admin(&self.config)?;
         reset_period(&self.client, board, &period)
@@ -62,7 +61,7 @@ impl<T: Transport> Api<T> {
     ) -> Handled {
         let board = self.board(board)?;
         let player = player.resolve(request)?;
-        caller(&self.config, &self.client, request)
+        self.caller(request, now_ms)
             .await?
             .require_admin(&self.config)?;
         let removed = remove_player(&self.client, board, &player, now_ms)

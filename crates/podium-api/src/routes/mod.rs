@@ -18,6 +18,7 @@ use podium_core::{ApiError, BlockCache, Board, ErrorCode};
 use podium_redis::{Client, Transport};
 use podium_wire::{Operation, RouteError};
 
+use crate::auth::{self, Caller, EndedSessions};
 use crate::config::ApiConfig;
 use crate::http::{ApiRequest, ApiResponse, decode};
 use crate::params::PlayerRef;
@@ -32,6 +33,8 @@ pub struct Api<T: Transport> {
     client: Client<T>,
     /// Writes refused by a rate limit until their reset: refused again without Redis.
     blocked: Mutex<BlockCache>,
+    /// The ended sessions, as last read (at most once a second, for session requests only).
+    ended: EndedSessions,
     /// Where the causes of 5xx answers go (the answers themselves stay generic).
     error_log: fn(&str),
 }
@@ -52,6 +55,7 @@ impl<T: Transport> Api<T> {
             config,
             client,
             blocked: Mutex::new(BlockCache::new()),
+            ended: EndedSessions::default(),
             error_log: |_| {},
         }
     }
@@ -143,9 +147,14 @@ impl<T: Transport> Api<T> {
                     .await
             }
             Operation::Around => self.around(request, board, player, now_ms).await,
-            Operation::CreateSession => self.create_session(request, random).await,
-            Operation::EndSession => self.end_session(request).await,
+            Operation::CreateSession => self.create_session(request, now_ms, random).await,
+            Operation::EndSession => self.end_session(request, now_ms).await,
         }
+    }
+
+    /// Who sent `request`: see [`auth::caller`].
+    async fn caller(&self, request: &ApiRequest, now_ms: i64) -> Result<Caller, ApiError> {
+        auth::caller(&self.config, &self.client, &self.ended, request, now_ms).await
     }
 
     fn board(&self, id: &str) -> Result<&Board, ApiError> {

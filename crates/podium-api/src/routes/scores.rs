@@ -1,17 +1,15 @@
 //! The score write, and the isolate's cache of the write script's rate-limit refusals.
 
-use podium_board::{LimitedBy, Refusal, SubmitOutcome, Writer, submit_score};
+use podium_board::{LimitedBy, Refusal, SubmitOutcome, submit_score};
 use podium_core::{
     ApiError, Board, DisplayName, ErrorCode, PlayerId, RateLimitResult, RateLimitSubject, Score,
-    bearer_token,
 };
 use podium_redis::Transport;
 use podium_wire::{NewScore, Submitted};
-use sha2::{Digest, Sha256};
 
 use super::reads::{current_period_error, period_ref};
 use super::{Api, Handled};
-use crate::auth::is_admin_key;
+use crate::auth::Caller;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::params::{board_error, json_body};
 
@@ -26,37 +24,39 @@ impl<T: Transport> Api<T> {
             .as_deref()
             .map(DisplayName::try_from)
             .transpose()?;
-        // The server key is checked here; a session token is checked by the write script
-        // itself, so that a player's write is still one round trip.
-        let token = request.header("authorization").map(|header| {
-            bearer_token(header).ok_or_else(|| {
-                ApiError::new(ErrorCode::Unauthorized, "use Authorization: Bearer <token>")
-            })
-        });
-        let writer = match token.transpose()? {
-            Some(token) if self.config.server_key.matches(token) => Writer::Server,
+        // Who may write for `player`, checked before the one script call: a session token by
+        // its signature, expiry and the ended sessions (read at most once a second), so the
+        // script reads no session state and a session write stays one round trip.
+        let (writer, name) = match self.caller(request, now_ms).await? {
+            Caller::Server => (Writer::Server, name),
             // Least privilege: the admin key moderates; writing is the game server's.
-            Some(token) if is_admin_key(&self.config, token) => {
+            Caller::Admin => {
                 return Err(ApiError::new(
                     ErrorCode::Forbidden,
                     "writes need a player session or the server key; the admin key only moderates",
                 ));
             }
-            Some(token) => Writer::Session(token),
-            None => {
+            Caller::Player(claims) if claims.player != player => {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "a session may only write its own player's scores",
+                ));
+            }
+            // A write that names no one gets the name the session was made with.
+            Caller::Player(claims) => (Writer::Session(claims.id), name.or(claims.name)),
+            Caller::Anonymous => {
                 return Err(ApiError::new(
                     ErrorCode::Unauthorized,
                     "writes need a player session or the server key",
                 ));
             }
         };
-        if let Some(refusal) = self.blocked(board, &player, writer, request, now_ms) {
+        if let Some(refusal) = self.blocked(board, &player, &writer, request, now_ms) {
             return Ok(refusal);
         }
         let outcome = submit_score(
             &self.client,
             board,
-            writer,
             &player,
             score,
             name.as_ref(),
@@ -89,17 +89,9 @@ impl<T: Transport> Api<T> {
                 })
             }
             SubmitOutcome::RateLimited(refusal) => {
-                self.block(board, &player, writer, request, refusal, now_ms);
+                self.block(board, &player, &writer, request, refusal, now_ms);
                 Ok(rate_limited(&refusal.result, now_ms))
             }
-            SubmitOutcome::NoSession => Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "the token is not a valid key or live session",
-            )),
-            SubmitOutcome::OtherPlayer => Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "a session may only write its own player's scores",
-            )),
         }
     }
 
@@ -110,7 +102,7 @@ impl<T: Transport> Api<T> {
         &self,
         board: &Board,
         player: &PlayerId,
-        writer: Writer<'_>,
+        writer: &Writer,
         request: &ApiRequest,
         now_ms: i64,
     ) -> Option<ApiResponse> {
@@ -121,7 +113,7 @@ impl<T: Transport> Api<T> {
         if blocked.is_empty() {
             return None;
         }
-        let writer = WriterTag::new(writer);
+        let writer = writer.tag();
         let refusal = [LimitedBy::Player, LimitedBy::Address]
             .into_iter()
             .filter_map(|by| block_key(board, by, player, request, &writer))
@@ -138,12 +130,12 @@ impl<T: Transport> Api<T> {
         &self,
         board: &Board,
         player: &PlayerId,
-        writer: Writer<'_>,
+        writer: &Writer,
         request: &ApiRequest,
         refusal: Refusal,
         now_ms: i64,
     ) {
-        let writer = WriterTag::new(writer);
+        let writer = writer.tag();
         if let Some(key) = block_key(board, refusal.by, player, request, &writer) {
             self.blocked
                 .lock()
@@ -153,21 +145,24 @@ impl<T: Transport> Api<T> {
     }
 }
 
-/// Whom a cached refusal may be answered to, as part of its key: the server key (checked before
-/// the cache is asked) or one session token, by digest, that the write script accepted for the
-/// player when it refused. Any other token (unknown, ended, another player's) misses the cache
-/// and gets the script's 401 or 403, so a cached 429 never tells an unauthenticated caller that
-/// a player is throttled, nor for how long.
+/// Who a write was authenticated as, before the script ran.
+enum Writer {
+    /// The server key.
+    Server,
+    /// A live session, by its token id.
+    Session(String),
+}
+
+/// Whom a cached refusal may be answered to, as part of its key: the server key or one session
+/// (by its token id), each authenticated before the cache is asked. Another session of the same
+/// player has its own entry, so a refusal is only ever answered to a writer the script refused.
 struct WriterTag(String);
 
-impl WriterTag {
-    fn new(writer: Writer<'_>) -> Self {
-        Self(match writer {
-            Writer::Server => "server".to_owned(),
-            Writer::Session(token) => {
-                let digest = Sha256::digest(token.as_bytes());
-                format!("session:{}", crate::http::hex(&digest[..16]))
-            }
+impl Writer {
+    fn tag(&self) -> WriterTag {
+        WriterTag(match self {
+            Self::Server => "server".to_owned(),
+            Self::Session(id) => format!("session:{id}"),
         })
     }
 }
