@@ -2,6 +2,8 @@
 // First-run benchmark: `npm run bench:first-run`. What a new user waits for, measured as they
 // would meet it: a fresh clone of this checkout's HEAD, `npm start` in it, the time until
 // `Podium is ready`, and the time of each step the bootstrap and start script announce.
+// `npm run bench:first-run -- test` runs `npm test` instead, to its end (its output goes to
+// first-run-test.log in the current folder), and reports how long it took and how it ended.
 //
 // "Fresh" here means: a new clone (no target/, no worker/build, no web/pkg, no node_modules, no
 // .tools), and, unless FIRST_RUN_KEEP_CARGO_HOME=1, an empty CARGO_HOME (no cargo tools, no crate
@@ -22,7 +24,7 @@
 //   FIRST_RUN_JSON=path             also write the phases as JSON
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -47,6 +49,9 @@ const MARKS = [
   { name: "gateway built", pattern: /^podium: podium-gateway: built in/ },
   { name: "builds done", pattern: /^podium: builds done in/ },
   { name: "ready", pattern: /^Podium is ready/ },
+  // npm test's steps (scripts/test.sh).
+  { name: "tests started", pattern: /^==> cargo fmt/ },
+  { name: "node tests started", pattern: /^==> PODIUM_TEST_SERVER=\S+ node --test/ },
 ];
 
 function git(args, cwd) {
@@ -94,7 +99,9 @@ async function main() {
 
   const startedAt = Date.now();
   const seconds = () => (Date.now() - startedAt) / 1000;
-  const child = spawn("npm", ["start"], { cwd: clone, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const script = process.argv[2] === "test" ? "test" : "start";
+  const testLog = script === "test" ? createWriteStream(path.resolve("first-run-test.log")) : undefined;
+  const child = spawn("npm", [script], { cwd: clone, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const reached = new Map();
   let tail = [];
   let resolveReady;
@@ -102,6 +109,7 @@ async function main() {
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) => {
       tail = [...tail.slice(-40), line];
+      testLog?.write(`${line}\n`);
       const at = seconds();
       for (const mark of MARKS) {
         if (!reached.has(mark.name) && mark.pattern.test(line)) {
@@ -116,6 +124,25 @@ async function main() {
   }
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   const timer = setTimeout(() => resolveReady(false), timeoutMs);
+  if (script === "test") {
+    const ended = await Promise.race([exited, ready.then(() => undefined)]);
+    clearTimeout(timer);
+    const took = seconds();
+    testLog.end();
+    if (!ended) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    if (keep) console.log(`first-run: kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+    const how = ended ? (ended.code === 0 ? "passed" : `FAILED (${ended.signal ?? `exit code ${ended.code}`})`) : "timed out";
+    console.log(`\nfirst-run: npm test from a fresh clone ${how} after ${(took / 60).toFixed(1)} min (${took.toFixed(0)} s) on ${os.cpus().length} cores, commit ${head}, ${new Date().toISOString().slice(0, 10)}`);
+    console.log(tail.slice(-6).join("\n"));
+    process.exit(ended?.code === 0 ? 0 : 1);
+  }
   const outcome = await Promise.race([ready, exited.then(() => false)]);
   clearTimeout(timer);
   const readyAt = reached.get("ready");
