@@ -9,6 +9,7 @@
 //! - `config`: [`ApiConfig`] from the Worker's variables and secrets.
 //! - `http`: [`ApiRequest`], [`ApiResponse`], JSON bodies, CORS and ETags.
 //! - `auth`: who is calling: the game server (server key), a player session, or anyone.
+//! - `registry`: the isolate's copy of the board registry, refreshed at most once a second.
 //! - `params`: query parameters, JSON bodies and the period a request names, read one way.
 //! - `routes`: [`Api`], which routes each request once (`podium-wire`'s operation table) to
 //!   its handler: `boards`, `reads`, `scores`, `sessions`.
@@ -24,6 +25,7 @@ mod http;
 #[cfg(not(target_arch = "wasm32"))]
 mod openapi;
 mod params;
+mod registry;
 mod routes;
 
 pub use config::{ApiConfig, DEFAULT_CACHE_SECONDS, DEFAULT_SESSION_TTL_SECS};

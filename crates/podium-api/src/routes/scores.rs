@@ -1,6 +1,6 @@
 //! The score write, and the isolate's cache of the write script's rate-limit refusals.
 
-use podium_board::{LimitedBy, Refusal, SubmitOutcome, Writer, submit_score};
+use podium_board::{LimitedBy, Refusal, SubmitOutcome, Writer, session_player, submit_score};
 use podium_core::{
     ApiError, Board, DisplayName, ErrorCode, PlayerId, RateLimitResult, RateLimitSubject, Score,
     bearer_token,
@@ -17,7 +17,16 @@ use crate::params::{board_error, json_body};
 
 impl<T: Transport> Api<T> {
     pub(super) async fn submit(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
-        let board = self.board(board)?;
+        let board = self.board(board, now_ms).await?;
+        if board.retired() {
+            return Err(ApiError::new(
+                ErrorCode::BoardRetired,
+                format!(
+                    "board {:?} is retired: it takes no more scores",
+                    board.id().as_str()
+                ),
+            ));
+        }
         let body: NewScore = json_body(request)?;
         let player = PlayerId::try_from(body.player.as_str())?;
         let score = board.bounds().check(body.score.get().parse::<Score>()?)?;
@@ -50,12 +59,17 @@ impl<T: Transport> Api<T> {
                 ));
             }
         };
-        if let Some(refusal) = self.blocked(board, &player, writer, request, now_ms) {
+        let writer = if board.is_registry() {
+            self.vouch_for_registry_board(writer, &player).await?
+        } else {
+            writer
+        };
+        if let Some(refusal) = self.blocked(&board, &player, writer, request, now_ms) {
             return Ok(refusal);
         }
         let outcome = submit_score(
             &self.client,
-            board,
+            &board,
             writer,
             &player,
             score,
@@ -89,7 +103,7 @@ impl<T: Transport> Api<T> {
                 })
             }
             SubmitOutcome::RateLimited(refusal) => {
-                self.block(board, &player, writer, request, refusal, now_ms);
+                self.block(&board, &player, writer, request, refusal, now_ms);
                 Ok(rate_limited(&refusal.result, now_ms))
             }
             SubmitOutcome::NoSession => Err(ApiError::new(
@@ -100,6 +114,40 @@ impl<T: Transport> Api<T> {
                 ErrorCode::Forbidden,
                 "a session may only write its own player's scores",
             )),
+        }
+    }
+
+    /// A session writing to a registry board, checked here against its copy on the first
+    /// configured board (sessions are stored once per configured board, and a registry board
+    /// made after the session has none): the write then goes as the server's, for this player
+    /// only. One extra round trip for such writes until sessions no longer need a stored copy.
+    async fn vouch_for_registry_board<'w>(
+        &self,
+        writer: Writer<'w>,
+        player: &PlayerId,
+    ) -> Result<Writer<'w>, ApiError> {
+        let Writer::Session(token) = writer else {
+            return Ok(writer);
+        };
+        let board = self
+            .config
+            .boards
+            .iter()
+            .next()
+            .ok_or_else(ApiError::internal)?;
+        match session_player(&self.client, board.id(), token)
+            .await
+            .map_err(board_error)?
+        {
+            None => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the token is not a valid key or live session",
+            )),
+            Some(session) if &session.player != player => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "a session may only write its own player's scores",
+            )),
+            Some(_) => Ok(Writer::Server),
         }
     }
 
