@@ -682,3 +682,37 @@ async fn bad_board_requests_are_refused_with_their_code_and_write_nothing() {
     let (_, info, _) = stack.send(get("/v1/boards/fresh")).await;
     assert_eq!(info["retired"], false, "none of them retired it");
 }
+
+/// The documented body (`NewBoard`, in the OpenAPI document) and the validation agree: every
+/// field of the one is a field of the other, so the document cannot name a field PUT refuses.
+#[test]
+fn the_documented_board_body_is_the_validated_one() {
+    use podium_wire::{NewBoard, NewRateLimit, NewRateLimits};
+    let limit = || {
+        Some(NewRateLimit {
+            limit: 5,
+            window_seconds: 10,
+            algorithm: Some("token_bucket".into()),
+        })
+    };
+    let every_field = NewBoard {
+        id: Some("doc".into()),
+        title: Some("Doc".into()),
+        order: Some("lower".into()),
+        policy: Some("sum".into()),
+        periods: Some(vec!["weekly".into(), "alltime".into()]),
+        timezone: Some("Europe/Berlin".into()),
+        retention: Some(3),
+        min_score: Some(-1),
+        max_score: Some(99),
+        rate_limits: Some(NewRateLimits {
+            player: limit(),
+            ip: limit(),
+        }),
+    };
+    let value = serde_json::to_value(&every_field).unwrap();
+    let board = podium_core::Board::from_value(value.clone()).expect("validated");
+    // And what the registry stores reads back as the documented body.
+    let stored: NewBoard = serde_json::from_value(board.to_value()).expect("documented");
+    assert_eq!(stored, every_field, "{value}");
+}
