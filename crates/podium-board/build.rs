@@ -13,8 +13,8 @@ mod protocol {
 }
 
 use protocol::{
-    LUA_STRINGS, Layout, LimitArg, PeriodArg, PeriodKey, SlidingWindowKey, SubmitArg, SubmitKey,
-    SubmitStatus, TokenBucketKey,
+    LUA_STRINGS, Layout, LimitArg, PeriodArg, PeriodKey, RegistryArg, RegistryKey, RegistryStatus,
+    SlidingWindowKey, SubmitArg, SubmitKey, SubmitStatus, TokenBucketKey,
 };
 
 const INCLUDE: &str = "-- #include ";
@@ -77,6 +77,10 @@ fn lua_constants() -> Vec<(String, String)> {
         let name = format!("STATUS_{}", status.lua_name());
         constants.push((name, (*status as i64).to_string()));
     }
+    for status in RegistryStatus::ALL {
+        let name = format!("REGISTRY_{}", status.lua_name());
+        constants.push((name, (*status as i64).to_string()));
+    }
     layout::<SubmitKey>(&mut constants);
     layout::<PeriodKey>(&mut constants);
     layout::<SlidingWindowKey>(&mut constants);
@@ -84,6 +88,8 @@ fn lua_constants() -> Vec<(String, String)> {
     layout::<SubmitArg>(&mut constants);
     layout::<PeriodArg>(&mut constants);
     layout::<LimitArg>(&mut constants);
+    layout::<RegistryKey>(&mut constants);
+    layout::<RegistryArg>(&mut constants);
     for (table, values) in LUA_STRINGS {
         for (field, value) in *values {
             let name = format!("{table}_{}", field.to_uppercase());

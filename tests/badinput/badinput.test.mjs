@@ -220,6 +220,14 @@ before(async () => {
   await write("/v1/boards/global/scores", { player: stack.playerA, score: 1500, name: "Alice" });
   await write("/v1/boards/global/scores", { player: stack.playerB, score: 900 });
   await write("/v1/boards/bounded/scores", { player: stack.playerA, score: 500 });
+  // A registry board with a score, for the board API's cases (a dangerous change, a stale If-Match).
+  const created = await fetch(`${stack.workerUrl}/v1/boards/made`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${stack.adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ policy: "sum", periods: ["alltime", "daily"] }),
+  });
+  assert.equal(created.status, 201, await created.text());
+  await write("/v1/boards/made/scores", { player: stack.playerA, score: 5 });
   stack.sessionA = (await write("/v1/sessions", { player: stack.playerA })).token;
   stack.endedSession = (await write("/v1/sessions", { player: stack.playerB })).token;
   const ended = await fetch(`${stack.workerUrl}/v1/sessions/current`, { method: "DELETE", headers: { authorization: `Bearer ${stack.endedSession}` } });

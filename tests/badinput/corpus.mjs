@@ -275,7 +275,8 @@ export function workerCases(c) {
       add(`table: ${method} ${template}`, { method, path: on("global"), headers: key, body: method === "GET" ? undefined : body }, 405, "method_not_allowed");
     }
     if (!template.includes("{board}")) continue;
-    for (const method of Object.keys(item).map((m) => m.toUpperCase())) {
+    // PUT creates the board it names, so an unknown one is not refused.
+    for (const method of Object.keys(item).map((m) => m.toUpperCase()).filter((m) => m !== "PUT")) {
       add(`table: unknown board, ${method} ${template}`, { method, path: on("no-such-board"), headers: key, body: method === "GET" ? undefined : body }, 404, "unknown_board");
     }
   }
@@ -398,6 +399,73 @@ export function workerCases(c) {
     add(`credentials: the admin key in ?token= ${what}`, { method: "DELETE", path: `${path}${path.includes("?") ? "&" : "?"}token=${c.adminKey}` }, 401, "unauthorized");
   }
   add("credentials: the admin key writing a score", submit(validBody, { ...json, ...admin }), 403, "forbidden");
+
+  // The board API (PUT /v1/boards/{board}, POST …/retire): every invalid field, then the
+  // credentials, preconditions and changes it refuses. `made` is a registry board with a score
+  // (policy sum, periods alltime and daily); `fresh` does not exist.
+  const adminJson = { ...json, ...admin };
+  const putBoard = (board, body, headers = adminJson, query = "") => ({ method: "PUT", path: `/v1/boards/${board}${query}`, headers, body });
+  for (const [name, body, code] of [
+    ["unknown field", '{"colour":"red"}', "unknown_field"],
+    ["unknown rate-limit subject", '{"rate_limits":{"user":{"limit":1,"window_seconds":1}}}', "unknown_field"],
+    ["unknown rate-limit field", '{"rate_limits":{"ip":{"limit":1,"window_seconds":1,"burst":2}}}', "unknown_field"],
+    ["blank title", '{"title":" "}', "invalid_board"],
+    ["title too long", `{"title":"${"x".repeat(65)}"}`, "invalid_board"],
+    ["title is a number", '{"title":5}', "invalid_board"],
+    ["unknown order", '{"order":"desc"}', "invalid_board"],
+    ["unknown policy", '{"policy":"max"}', "invalid_board"],
+    ["no periods", '{"periods":[]}', "invalid_board"],
+    ["unknown period", '{"periods":["hourly"]}', "invalid_board"],
+    ["repeated period", '{"periods":["daily","daily"]}', "invalid_board"],
+    ["periods not a list", '{"periods":"daily"}', "invalid_board"],
+    ["unknown time zone", '{"timezone":"Mars/Olympus"}', "invalid_board"],
+    ["retention too long", '{"retention":1001}', "invalid_board"],
+    ["negative retention", '{"retention":-1}', "invalid_board"],
+    ["fractional bound", '{"min_score":1.5}', "invalid_board"],
+    ["bound beyond 2^53", '{"max_score":9007199254740992}', "invalid_board"],
+    ["bound as a string", '{"max_score":"10"}', "invalid_board"],
+    ["empty bounds", '{"min_score":5,"max_score":5}', "invalid_board"],
+    ["zero limit", '{"rate_limits":{"player":{"limit":0,"window_seconds":10}}}', "invalid_board"],
+    ["zero window", '{"rate_limits":{"ip":{"limit":1,"window_seconds":0}}}', "invalid_board"],
+    ["unknown algorithm", '{"rate_limits":{"ip":{"limit":1,"window_seconds":1,"algorithm":"fixed"}}}', "invalid_board"],
+    ["another id", '{"id":"other"}', "invalid_board"],
+    ["id is a number", '{"id":5}', "invalid_board"],
+    ["an array", "[]", "invalid_board"],
+    ["a number", "5", "invalid_board"],
+    ["not JSON", "{", "invalid_json"],
+    ["empty body", "", "invalid_json"],
+  ]) {
+    add(`board API: ${name}`, putBoard("fresh", body), 400, code);
+  }
+  add("board API: an invalid board id", putBoard("bad%20id", "{}"), 400, "invalid_board");
+  add("board API: oversize body", putBoard("fresh", `{"title":"${"x".repeat(5000)}"}`), 413, "body_too_large");
+  add("board API: not application/json", putBoard("fresh", "{}", { ...admin, "content-type": "text/plain" }), 415, "unsupported_media_type");
+  add("board API: a bad ?reset=", putBoard("fresh", "{}", adminJson, "?reset=maybe"), 400, "invalid_parameter");
+  add("board API: If-Match on a board that does not exist", putBoard("fresh", "{}", { ...adminJson, "if-match": '"1"' }), 412, "precondition_failed");
+  add("board API: If-Match * on a board that does not exist", putBoard("fresh", "{}", { ...adminJson, "if-match": "*" }), 412, "precondition_failed");
+  add("board API: stale If-Match", putBoard("made", '{"policy":"sum","periods":["alltime","daily"],"title":"T"}', { ...adminJson, "if-match": '"999999"' }), 412, "precondition_failed");
+  add("board API: unparsable If-Match", putBoard("made", '{"policy":"sum"}', { ...adminJson, "if-match": "v1" }), 412, "precondition_failed");
+  for (const [name, body] of [
+    ["flipping the order", '{"policy":"sum","order":"lower","periods":["alltime","daily"]}'],
+    ["a sum board's policy", '{"policy":"best","periods":["alltime","daily"]}'],
+    ["removing a period", '{"policy":"sum","periods":["alltime"]}'],
+    ["another time zone", '{"policy":"sum","periods":["alltime","daily"],"timezone":"Asia/Tokyo"}'],
+  ]) {
+    add(`board API: dangerous change, ${name}`, putBoard("made", body), 409, "unsafe_board_change");
+  }
+  add("board API: a configured board", putBoard("global", "{}"), 409, "board_from_config");
+  add("board API: retiring a configured board", { method: "POST", path: "/v1/boards/global/retire", headers: admin }, 409, "board_from_config");
+  add("board API: a bad ?purge=", { method: "POST", path: "/v1/boards/made/retire?purge=yes", headers: admin }, 400, "invalid_parameter");
+  add("board API: retire with a stale If-Match", { method: "POST", path: "/v1/boards/made/retire", headers: { ...admin, "if-match": '"999999"' } }, 412, "precondition_failed");
+  for (const [who, headers, status, code] of [
+    ["the server key", { ...json, authorization: `Bearer ${c.serverKey}` }, 403, "admin_key_required"],
+    ["a session", { ...json, authorization: `Bearer ${c.sessionA}` }, 403, "forbidden"],
+    ["no key", json, 401, "unauthorized"],
+    ["the admin key with a suffix", { ...json, authorization: `Bearer ${c.adminKey}x` }, 401, "unauthorized"],
+  ]) {
+    add(`board API: ${who} creating a board`, putBoard("fresh", "{}", headers), status, code);
+    add(`board API: ${who} retiring a board`, { method: "POST", path: "/v1/boards/made/retire?purge=true", headers }, status, code);
+  }
   add("credentials: the admin key creating a session", { method: "POST", path: "/v1/sessions", headers: { ...json, ...admin }, body: `{"player":"${c.playerA}"}` }, 403, "forbidden");
   add("credentials: the admin key ending a session", { method: "DELETE", path: "/v1/sessions/current", headers: admin }, 401, "unauthorized");
 

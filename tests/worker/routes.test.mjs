@@ -44,11 +44,15 @@ describe("reads", () => {
   test("GET /v1/boards lists the configured boards with periods and resets_at", async () => {
     const res = await call(stack, "GET", "/v1/boards");
     assert.equal(res.status, 200, res.text);
+    // In id order, the order a cursor pages in (configured and registry boards merged).
     assert.deepEqual(
       res.json.boards.map((b) => b.id),
-      BOARDS.map((b) => b.id),
+      BOARDS.map((b) => b.id).sort(),
     );
-    const global = res.json.boards[0];
+    assert.ok(res.json.boards.every((b) => b.source === "config" && b.version === null));
+    assert.equal(res.json.next_cursor, null);
+    const byId = Object.fromEntries(res.json.boards.map((b) => [b.id, b]));
+    const global = byId.global;
     assert.equal(global.order, "higher");
     assert.deepEqual(
       global.periods.map((p) => p.period),
@@ -56,7 +60,7 @@ describe("reads", () => {
     );
     const daily = global.periods[1];
     assert.ok(daily.resets_at > Date.now() && daily.resets_at <= Date.now() + 86_400_000, JSON.stringify(daily));
-    assert.equal(res.json.boards[1].order, "lower");
+    assert.equal(byId.speedrun.order, "lower");
   });
 
   test("top, player and period reads", async () => {

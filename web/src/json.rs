@@ -161,9 +161,13 @@ mod tests {
                     },
                 ],
                 policy: "best".into(),
+                retired: false,
+                source: "registry".into(),
                 timezone: "UTC".into(),
                 title: "Global".into(),
+                version: Some(3),
             }],
+            next_cursor: Some("Z2xvYmFs".into()),
         };
         let decoded = board_list(&serde_json::to_string(&wire).unwrap()).expect("decodes");
         let (board, wire) = (&decoded.boards[0], &wire.boards[0]);

@@ -21,10 +21,11 @@ pub struct ApiRequest {
 impl ApiRequest {
     /// Every request header the API reads. A runtime may copy just these (the Worker does: each
     /// header is a call across the wasm boundary); debug builds check that no other is read.
-    pub const HEADERS: [&'static str; 5] = [
+    pub const HEADERS: [&'static str; 6] = [
         "authorization",
         "cf-connecting-ip",
         "content-type",
+        "if-match",
         "if-none-match",
         "origin",
     ];

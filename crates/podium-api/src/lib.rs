@@ -10,6 +10,7 @@
 //! - `http`: [`ApiRequest`], [`ApiResponse`], JSON bodies, CORS and ETags.
 //! - `auth`: who is calling: the game server (server key), the admin, a player session (a
 //!   signed token, checked against the isolate's copy of the ended sessions), or anyone.
+//! - `registry`: the isolate's copy of the board registry, refreshed at most once a second.
 //! - `params`: query parameters, JSON bodies and the period a request names, read one way.
 //! - `routes`: [`Api`], which routes each request once (`podium-wire`'s operation table) to
 //!   its handler: `boards`, `reads`, `scores`, `sessions`.
@@ -25,6 +26,7 @@ mod http;
 #[cfg(not(target_arch = "wasm32"))]
 mod openapi;
 mod params;
+mod registry;
 mod routes;
 
 pub use config::{ApiConfig, DEFAULT_CACHE_SECONDS, DEFAULT_SESSION_TTL_SECS};

@@ -7,8 +7,8 @@ use podium_core::{ErrorCode, PeriodKind};
 use podium_wire::{
     BOARD_ID_PATTERN, BoardInfo, Boards, Body, Credential, DEFAULT_AROUND_RADIUS,
     DEFAULT_PAGE_SIZE, Health, MAX_AROUND_RADIUS, MAX_OFFSET, MAX_PAGE_SIZE, MAX_PLAYER_ID_BYTES,
-    NewScore, NewSession, Operation, PLAYER_ID_PATTERN, Page, PlayerRank, Query, Session,
-    Submitted,
+    NewBoard, NewScore, NewSession, Operation, PLAYER_ID_PATTERN, Page, PlayerRank, Query,
+    Retirement, Session, Submitted,
 };
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
@@ -123,6 +123,8 @@ fn schema(body: Body, generator: &mut SchemaGenerator) -> Value {
         Body::Session => generator.subschema_for::<Session>(),
         Body::NewScore => generator.subschema_for::<NewScore>(),
         Body::NewSession => generator.subschema_for::<NewSession>(),
+        Body::NewBoard => generator.subschema_for::<NewBoard>(),
+        Body::Retirement => generator.subschema_for::<Retirement>(),
         Body::Error => return json!({"$ref": "#/components/schemas/Error"}),
     };
     schema.to_value()
@@ -155,7 +157,22 @@ fn parameters(operation: Operation) -> Vec<Value> {
                 Some("A past period still retained, by a local date inside it."),
             ),
             Query::Limit => (integer(1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), None),
+            Query::ListLimit => (integer(1, MAX_PAGE_SIZE, MAX_PAGE_SIZE), None),
             Query::Offset => (integer(0, MAX_OFFSET, 0), None),
+            Query::Cursor => (
+                json!({"type": "string"}),
+                Some("The previous page's next_cursor; opaque."),
+            ),
+            Query::Reset => (
+                json!({"type": "boolean", "default": false}),
+                Some(
+                    "Delete the board's scores when the change would corrupt them (refused when they take more than one purge step).",
+                ),
+            ),
+            Query::Purge => (
+                json!({"type": "boolean", "default": false}),
+                Some("Delete the retired board's data, a bounded step per call."),
+            ),
             Query::Ties => (
                 json!({"type": "string", "enum": ["arrival", "shared"], "default": "arrival"}),
                 None,

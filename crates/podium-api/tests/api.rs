@@ -145,8 +145,10 @@ async fn writes_and_reads_a_board() {
     assert_eq!((status, code(&body)), (404, "player_not_found"));
     let (status, body, _) = stack.send(get("/v1/boards")).await;
     assert_eq!(status, 200);
+    // Boards are listed in id order (a cursor is the last id): `global` after `clicks`.
+    assert_eq!(body["boards"][1]["id"], "global");
     assert_eq!(
-        body["boards"][0]["periods"][1]["resets_at"],
+        body["boards"][1]["periods"][1]["resets_at"],
         1_795_651_200_000_i64
     );
 }
@@ -420,7 +422,15 @@ fn admin_requests(player: &str) -> Vec<(Operation, ApiRequest)> {
                 path = format!("{path}?{}", query.join("&"));
             }
             let method = operation.method().as_lower().to_ascii_uppercase();
-            (operation, ApiRequest::new(&method, &path))
+            let request = ApiRequest::new(&method, &path);
+            // A valid body where one is taken, so that only the credential is wrong.
+            let request = match operation.takes() {
+                Some(_) => request
+                    .with_header("content-type", "application/json")
+                    .with_body("{}"),
+                None => request,
+            };
+            (operation, request)
         })
         .collect()
 }

@@ -14,6 +14,8 @@
 //!   [`SubmitCall`] and [`decode_submit_reply`] for tools that pipeline many writes.
 //! - `reads`: [`top`], [`player`] and [`around`], each one round trip.
 //! - `moderation`: [`remove_player`] and [`reset_period`].
+//! - `registry`: boards made through the API: [`registry_entry`], [`registry_page`],
+//!   [`registry_write`] (a compare-and-set script), and deleting a board's data in steps.
 //! - `session`: [`end_session`] and [`ended_sessions`]: the ended sessions, the only session
 //!   state in Redis (the tokens are signed, see `podium_core::SessionKey`).
 //! - `reply`: decoding script replies (scores, ranks, names).
@@ -23,6 +25,7 @@ mod error;
 mod moderation;
 mod protocol;
 mod reads;
+mod registry;
 mod reply;
 mod script;
 mod session;
@@ -31,7 +34,13 @@ mod submit;
 pub use error::BoardError;
 pub use moderation::{remove_player, reset_period, retained_periods};
 pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
-pub use script::{player_script, range_script, remove_script, scripts, submit_script};
+pub use registry::{
+    PURGE_STEP_KEYS, RegistryEntry, RegistryWrite, board_data_keys, delete_keys, has_scores,
+    registry_entry, registry_page, registry_version, registry_write,
+};
+pub use script::{
+    player_script, range_script, registry_script, remove_script, scripts, submit_script,
+};
 pub use session::{end_session, ended_sessions};
 pub use submit::{
     LimitedBy, Refusal, SubmitCall, SubmitOutcome, Submitted, decode_submit_reply, submit_score,

@@ -86,6 +86,46 @@ layout! {
     }
 }
 
+layout! {
+    /// The registry script's keys ([`podium_core::keys::registry_boards`] and the others).
+    RegistryKey as "REGISTRY_KEY" { Boards = "boards", Ids = "ids", Version = "version" }
+}
+
+layout! {
+    /// The registry script's arguments: the board, the version its caller read (0: none), and
+    /// the entry to store, empty to remove the board.
+    RegistryArg as "REGISTRY_ARG" { Board = "board", Expected = "expected", Entry = "entry" }
+}
+
+/// The first element of every registry reply, the script's `REGISTRY_<NAME>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i64)]
+pub(crate) enum RegistryStatus {
+    /// `{status, current}`: the board's version is not the one expected; nothing written.
+    Stale = 0,
+    /// `{status, version}`: stored (or removed); `version` is the registry's new version.
+    Written = 1,
+}
+
+impl RegistryStatus {
+    pub(crate) const ALL: &'static [Self] = &[Self::Stale, Self::Written];
+
+    #[allow(dead_code, reason = "read by build.rs, which writes the Lua constants")]
+    pub(crate) fn lua_name(self) -> &'static str {
+        match self {
+            Self::Stale => "STALE",
+            Self::Written => "WRITTEN",
+        }
+    }
+
+    pub(crate) fn from_code(code: i64) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|status| *status as i64 == code)
+    }
+}
+
 /// Constants the script compares its text arguments with, written into the Lua as
 /// `local <TABLE>_<FIELD> = '<value>'`.
 #[allow(dead_code, reason = "read by build.rs, which writes the Lua constants")]

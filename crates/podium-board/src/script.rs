@@ -43,6 +43,9 @@ scripts! {
     player_script => "player.lua",
     /// A player removed from every period and the names hash.
     remove_script => "remove.lua",
+    /// A board of the registry stored, replaced or removed if its version is the expected one,
+    /// bumping the registry's version.
+    registry_script => "registry.lua",
 }
 
 #[cfg(test)]

@@ -54,6 +54,16 @@ error_codes! {
     UnsupportedMediaType => "unsupported_media_type", 415;
     BodyTooLarge => "body_too_large", 413;
     UnknownBoard => "unknown_board", 404;
+    /// A board configuration (`PUT /v1/boards/{board}`) that `PODIUM_BOARDS` would refuse too.
+    InvalidBoard => "invalid_board", 400;
+    /// A score write to a retired board; its reads stay until it is purged.
+    BoardRetired => "board_retired", 410;
+    /// The board is a `PODIUM_BOARDS` seed: the board API cannot change it.
+    BoardFromConfig => "board_from_config", 409;
+    /// A change that would corrupt the board's stored scores, without `?reset=true`.
+    UnsafeBoardChange => "unsafe_board_change", 409;
+    /// `If-Match` names another version than the board's current one.
+    PreconditionFailed => "precondition_failed", 412;
     UnknownPeriod => "unknown_period", 400;
     PlayerNotFound => "player_not_found", 404;
     Unauthorized => "unauthorized", 401;
@@ -260,6 +270,11 @@ mod tests {
             ("unsupported_media_type", 415),
             ("body_too_large", 413),
             ("unknown_board", 404),
+            ("invalid_board", 400),
+            ("board_retired", 410),
+            ("board_from_config", 409),
+            ("unsafe_board_change", 409),
+            ("precondition_failed", 412),
             ("unknown_period", 400),
             ("player_not_found", 404),
             ("unauthorized", 401),

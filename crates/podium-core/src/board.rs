@@ -362,6 +362,89 @@ impl Board {
     }
 }
 
+impl Board {
+    /// One board as a JSON object, as an entry of `PODIUM_BOARDS` or the body of the board API,
+    /// validated the same way (unknown fields refused).
+    pub fn from_value(entry: Value) -> Result<Board, ConfigError> {
+        let id = entry.get("id").and_then(Value::as_str).map(str::to_owned);
+        let raw = RawBoard::deserialize(entry).map_err(|error| ConfigError::Invalid {
+            index: 0,
+            id,
+            message: error.to_string(),
+        })?;
+        Board::from_raw(0, raw)
+    }
+
+    /// The board's whole configuration, every field explicit, as [`Board::from_value`] reads it
+    /// back: what the registry stores, so a default changed later never changes a stored board.
+    pub fn to_value(&self) -> Value {
+        let limit = |limit: Option<RateLimit>| {
+            limit.map(|limit| {
+                serde_json::json!({
+                    "limit": limit.limit(),
+                    "window_seconds": limit.window_seconds(),
+                    "algorithm": limit.algorithm(),
+                })
+            })
+        };
+        let mut rate_limits = serde_json::Map::new();
+        for (subject, value) in [
+            ("player", limit(self.rate_limits.player)),
+            ("ip", limit(self.rate_limits.ip)),
+        ] {
+            if let Some(value) = value {
+                rate_limits.insert(subject.to_owned(), value);
+            }
+        }
+        serde_json::json!({
+            "id": self.id.as_str(),
+            "title": self.title,
+            "order": self.order,
+            "policy": self.policy,
+            "periods": self.periods,
+            "timezone": self.timezone_name,
+            "retention": self.retention,
+            "min_score": self.bounds.min().get(),
+            "max_score": self.bounds.max().get(),
+            "rate_limits": rate_limits,
+        })
+    }
+
+    /// Why replacing this board's configuration by `new` would corrupt the data it already
+    /// stores, or `None` when it would not: ranks stored under one order read backwards under
+    /// the other; a `sum` total is not a best and a best is not a total; a removed period's keys
+    /// would never be read nor purged again; another time zone names other local dates.
+    pub fn unsafe_change(&self, new: &Board) -> Option<String> {
+        if self.order != new.order {
+            return Some(format!(
+                "order {} → {} would reverse the stored ranks",
+                self.order.as_str(),
+                new.order.as_str()
+            ));
+        }
+        if self.policy != new.policy && (self.policy == Policy::Sum || new.policy == Policy::Sum) {
+            return Some(format!(
+                "policy {} → {} would mix totals and single scores",
+                self.policy.as_str(),
+                new.policy.as_str()
+            ));
+        }
+        if let Some(kind) = self.periods.iter().find(|kind| !new.periods.contains(kind)) {
+            return Some(format!(
+                "removing the {kind} period would leave its scores unreachable"
+            ));
+        }
+        let dated = self.periods.iter().any(|&kind| kind != PeriodKind::AllTime);
+        if dated && self.timezone_name != new.timezone_name {
+            return Some(format!(
+                "time zone {} → {} would change which stored period is current",
+                self.timezone_name, new.timezone_name
+            ));
+        }
+        None
+    }
+}
+
 /// Every configured board, in configuration order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Boards {
@@ -701,6 +784,68 @@ mod tests {
         assert_eq!(
             global.period_at(PeriodKind::Daily, today.id(), now),
             Ok(today)
+        );
+    }
+
+    #[test]
+    fn a_board_reads_back_its_own_configuration() {
+        for json in [
+            r#"{"id": "points"}"#,
+            r#"{"id": "w", "title": "W", "order": "lower", "policy": "sum",
+                "periods": ["weekly", "alltime"], "timezone": "Europe/Berlin", "retention": 3,
+                "min_score": -5, "max_score": 9007199254740991,
+                "rate_limits": {"ip": {"limit": 100, "window_seconds": 60, "algorithm": "token_bucket"},
+                                "player": {"limit": 3, "window_seconds": 9}}}"#,
+        ] {
+            let board = Board::from_value(serde_json::from_str(json).unwrap()).unwrap();
+            let again = Board::from_value(board.to_value()).unwrap();
+            assert_eq!(again, board, "{json}");
+            assert_eq!(&one(json).unwrap().boards[0], &board);
+        }
+        let unknown = Board::from_value(serde_json::json!({"id": "a", "colour": 1})).unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown field `colour`"),
+            "{unknown}"
+        );
+    }
+
+    #[test]
+    fn changes_that_would_corrupt_stored_scores_are_named() {
+        let board = |json: serde_json::Value| Board::from_value(json).unwrap();
+        let old =
+            board(serde_json::json!({"id": "a", "policy": "sum", "periods": ["alltime", "daily"]}));
+        let safe = board(serde_json::json!({"id": "a", "policy": "sum", "title": "A",
+            "periods": ["alltime", "daily", "weekly"], "retention": 2, "max_score": 10,
+            "rate_limits": {"player": {"limit": 1, "window_seconds": 1}}}));
+        assert_eq!(old.unsafe_change(&safe), None);
+        for (new, words) in [
+            (
+                serde_json::json!({"id": "a", "policy": "sum", "order": "lower", "periods": ["alltime", "daily"]}),
+                "order",
+            ),
+            (
+                serde_json::json!({"id": "a", "policy": "best", "periods": ["alltime", "daily"]}),
+                "policy",
+            ),
+            (
+                serde_json::json!({"id": "a", "policy": "sum", "periods": ["alltime"]}),
+                "daily",
+            ),
+            (
+                serde_json::json!({"id": "a", "policy": "sum", "periods": ["alltime", "daily"], "timezone": "Asia/Tokyo"}),
+                "time zone",
+            ),
+        ] {
+            let reason = old.unsafe_change(&board(new.clone())).unwrap_or_default();
+            assert!(reason.contains(words), "{new}: {reason}");
+        }
+        let best = board(serde_json::json!({"id": "b"}));
+        let latest =
+            board(serde_json::json!({"id": "b", "policy": "latest", "timezone": "Asia/Tokyo"}));
+        assert_eq!(
+            best.unsafe_change(&latest),
+            None,
+            "best and latest both store one score; all time has no dates"
         );
     }
 

@@ -88,6 +88,26 @@ pub fn ended_sessions() -> &'static str {
     "{podium}:sessions:ended"
 }
 
+/// The hash tag of the board registry. Board tags all start `{podium:`, so no board id can
+/// share this slot's keys.
+const REGISTRY_TAG: &str = "{podium-registry}";
+
+/// The registry's hash: board id → `<version> <entry JSON>`.
+pub fn registry_boards() -> String {
+    format!("{REGISTRY_TAG}:boards")
+}
+
+/// The registry's sorted set of board ids, every score 0, listed in id order by `ZRANGEBYLEX`.
+pub fn registry_ids() -> String {
+    format!("{REGISTRY_TAG}:ids")
+}
+
+/// The registry's version counter: every change increments it, and the new value is the
+/// changed board's version. Isolates poll it to know when their copy is stale.
+pub fn registry_version() -> String {
+    format!("{REGISTRY_TAG}:version")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +212,8 @@ mod tests {
             assert_eq!(cluster_hash_part(key), "podium:global", "{key}");
         }
         assert_eq!(cluster_hash_part(&names(&board("other"))), "podium:other");
+        for key in [registry_boards(), registry_ids(), registry_version()] {
+            assert_eq!(cluster_hash_part(&key), "podium-registry", "{key}");
+        }
     }
 }

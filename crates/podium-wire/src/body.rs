@@ -120,17 +120,94 @@ pub struct BoardInfo<'a> {
     pub periods: Vec<PeriodInfo<'a>>,
     /// `best`, `latest` or `sum`.
     pub policy: Cow<'a, str>,
+    /// Retired: score writes are refused (`board_retired`); reads stay until it is purged.
+    #[serde(default)]
+    pub retired: bool,
+    /// `config` for a `PODIUM_BOARDS` board, `registry` for one made through the board API.
+    #[serde(default)]
+    pub source: Cow<'a, str>,
     /// The IANA zone its periods reset in.
     pub timezone: Cow<'a, str>,
     /// For people; the id when the board has none.
     pub title: Cow<'a, str>,
+    /// A registry board's version, which `If-Match: "<version>"` names; null for a configured one.
+    #[serde(default)]
+    pub version: Option<u64>,
 }
 
-/// `GET /v1/boards`.
+/// `GET /v1/boards`: one page, in id order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Boards<'a> {
     pub boards: Vec<BoardInfo<'a>>,
+    /// `?cursor=` for the next page; null on the last.
+    #[serde(default)]
+    pub next_cursor: Option<Cow<'a, str>>,
+}
+
+/// `PUT /v1/boards/{board}`: a board as an entry of `PODIUM_BOARDS` takes it (`id` may be left
+/// out; when present it must be the path's). Only what is sent changes from the defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewBoard {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(regex(pattern = BOARD_ID_PATTERN)))]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `higher` (default) or `lower`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// `best` (default), `latest` or `sum`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Of `alltime` (default), `daily`, `weekly`, `monthly`; the first is the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periods: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_score: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<NewRateLimits>,
+}
+
+/// A board's write limits, per player and per client address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewRateLimits {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player: Option<NewRateLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<NewRateLimit>,
+}
+
+/// `limit` writes per `window_seconds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewRateLimit {
+    pub limit: u32,
+    pub window_seconds: u32,
+    /// `sliding` (default) or `token_bucket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+}
+
+/// `POST /v1/boards/{board}/retire`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Retirement<'a> {
+    pub board: Cow<'a, str>,
+    /// With `?purge=true`: whether data remains to delete (call again); false once the board is
+    /// gone and its id free.
+    pub remaining: bool,
 }
 
 /// A short-lived player session.

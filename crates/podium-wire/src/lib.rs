@@ -16,8 +16,9 @@ mod limits;
 mod route;
 
 pub use body::{
-    BOARD_ID_PATTERN, BoardInfo, Boards, Entry, Health, NewScore, NewSession, PLAYER_ID_PATTERN,
-    Page, PeriodInfo, PeriodRef, PlayerRank, Session, Submitted,
+    BOARD_ID_PATTERN, BoardInfo, Boards, Entry, Health, NewBoard, NewRateLimit, NewRateLimits,
+    NewScore, NewSession, PLAYER_ID_PATTERN, Page, PeriodInfo, PeriodRef, PlayerRank, Retirement,
+    Session, Submitted,
 };
 pub use limits::{
     DEFAULT_AROUND_RADIUS, DEFAULT_PAGE_SIZE, MAX_AROUND_RADIUS, MAX_BOARD_ID_BYTES,

@@ -9,15 +9,17 @@
 pub enum Method {
     Get,
     Post,
+    Put,
     Delete,
 }
 
 impl Method {
-    /// The method of a request line; `None` for one the API never serves (`PUT`, `FOO` …).
+    /// The method of a request line; `None` for one the API never serves (`PATCH`, `FOO` …).
     pub fn parse(method: &str) -> Option<Self> {
         match method {
             "GET" | "HEAD" => Some(Self::Get),
             "POST" => Some(Self::Post),
+            "PUT" => Some(Self::Put),
             "DELETE" => Some(Self::Delete),
             _ => None,
         }
@@ -28,6 +30,7 @@ impl Method {
         match self {
             Self::Get => "get",
             Self::Post => "post",
+            Self::Put => "put",
             Self::Delete => "delete",
         }
     }
@@ -43,11 +46,19 @@ pub enum Query {
     /// `at`: a past period still retained, by a local date inside it.
     At,
     Limit,
+    /// `limit` of a list of boards, whose default is the most a page holds.
+    ListLimit,
     Offset,
     Ties,
     Radius,
     /// `id`: a player id in the query, for ids no path can carry (`.`, `..`).
     Id,
+    /// `cursor`: where a listing goes on, as the previous page's `next_cursor` gave it.
+    Cursor,
+    /// `reset=true`: a board change that would corrupt its scores deletes them instead.
+    Reset,
+    /// `purge=true`: a retired board's data deleted, a bounded step per request.
+    Purge,
 }
 
 impl Query {
@@ -55,11 +66,14 @@ impl Query {
         match self {
             Self::Period | Self::PeriodToEmpty => "period",
             Self::At => "at",
-            Self::Limit => "limit",
+            Self::Limit | Self::ListLimit => "limit",
             Self::Offset => "offset",
             Self::Ties => "ties",
             Self::Radius => "radius",
             Self::Id => "id",
+            Self::Cursor => "cursor",
+            Self::Reset => "reset",
+            Self::Purge => "purge",
         }
     }
 
@@ -79,7 +93,7 @@ pub enum Credential {
     Writer,
     /// A live player session (its token).
     Session,
-    /// `PODIUM_ADMIN_KEY`: moderation and, later, managing boards.
+    /// `PODIUM_ADMIN_KEY`: moderation and managing boards.
     Admin,
 }
 
@@ -110,6 +124,8 @@ pub enum Body {
     Session,
     NewScore,
     NewSession,
+    NewBoard,
+    Retirement,
     Error,
 }
 
@@ -218,13 +234,34 @@ operations! {
     /// This API's OpenAPI document.
     OpenApi => Get "/v1/openapi.json", id "openapi", query []
         answers [200 "This document."];
-    /// The configured boards and their current periods.
-    ListBoards => Get "/v1/boards", id "listBoards", query []
-        answers [200 Boards "The configured boards."];
+    /// A page of the boards (configured and registry), in id order, and their current periods.
+    ListBoards => Get "/v1/boards", id "listBoards", query [Cursor, ListLimit]
+        answers [200 Boards "A page of boards; next_cursor continues it.",
+                 400 "A bad cursor or limit."];
     /// One board's public configuration and current periods.
     GetBoard => Get "/v1/boards/{board}", id "getBoard", query [] cache edge
         answers [200 BoardInfo "The board, with an ETag.", 304 "Not modified (If-None-Match).",
                  404 "Unknown board."];
+    /// Creates or replaces a board of the registry; If-Match makes an edit safe.
+    PutBoard => Put "/v1/boards/{board}", id "putBoard", query [Reset] bearer admin
+        takes NewBoard
+        answers [200 BoardInfo "Replaced; ETag is the new version.",
+                 201 BoardInfo "Created; ETag is its version.",
+                 400 "An invalid board (invalid_board, unknown_field, invalid_json).",
+                 401 "No admin key.",
+                 403 "A session or the server key (admin_key_required once PODIUM_ADMIN_KEY is set).",
+                 409 "A PODIUM_BOARDS board (board_from_config), or a change that would corrupt its scores (unsafe_board_change) without ?reset=true.",
+                 410 "The board is retired (board_retired): purge it first.",
+                 412 "If-Match names another version (precondition_failed).",
+                 413 "Body too large.", 415 "Not application/json."];
+    /// Retires a registry board (writes refused, reads kept); ?purge=true deletes its data in steps.
+    RetireBoard => Post "/v1/boards/{board}/retire", id "retireBoard", query [Purge] bearer admin
+        answers [200 Retirement "Retired; with ?purge=true, purged and removed (remaining false).",
+                 202 Retirement "Part purged: call again (remaining true).",
+                 400 "A bad purge value.", 401 "No admin key.",
+                 403 "A session or the server key (admin_key_required once PODIUM_ADMIN_KEY is set).",
+                 404 "Unknown board.", 409 "A PODIUM_BOARDS board (board_from_config).",
+                 412 "If-Match names another version (precondition_failed)."];
     /// Empties one period of a board.
     ResetPeriod => Delete "/v1/boards/{board}", id "resetPeriod", query [PeriodToEmpty, At]
         bearer admin
@@ -381,6 +418,7 @@ mod tests {
             let method = match operation.method() {
                 Method::Get => "GET",
                 Method::Post => "POST",
+                Method::Put => "PUT",
                 Method::Delete => "DELETE",
             };
             let path: Vec<&str> = segments(&path).collect();
@@ -414,6 +452,7 @@ mod tests {
         };
         let not_allowed = Err(RouteError::MethodNotAllowed);
         assert_eq!(route("PUT", "/v1/boards/global/scores"), not_allowed);
+        assert_eq!(route("PATCH", "/v1/boards/global"), not_allowed);
         assert_eq!(route("POST", "/v1/boards"), not_allowed);
         assert_eq!(route("POST", "/v1/boards/global/top"), not_allowed);
         for path in [

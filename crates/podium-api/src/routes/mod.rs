@@ -2,7 +2,8 @@
 //! `podium-wire`'s table, and each operation's handler validates everything before touching
 //! Redis, so a bad request costs no round trip and changes nothing.
 //!
-//! - `boards`: the board list, one board, emptying a period.
+//! - `boards`: the board list, one board, emptying a period, and the board API (creating,
+//!   replacing, retiring and purging registry boards).
 //! - `reads`: health, `top`, one player, `around`.
 //! - `scores`: the score write and the isolate's refusal cache.
 //! - `sessions`: making and ending player sessions.
@@ -12,16 +13,19 @@ mod reads;
 mod scores;
 mod sessions;
 
-use std::sync::Mutex;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
-use podium_core::{ApiError, BlockCache, Board, ErrorCode};
+use podium_board::{RegistryEntry, registry_entry, registry_version};
+use podium_core::{ApiError, BlockCache, Board, BoardId, ErrorCode};
 use podium_redis::{Client, Transport};
 use podium_wire::{Operation, RouteError};
 
 use crate::auth::{self, Caller, EndedSessions};
 use crate::config::ApiConfig;
 use crate::http::{ApiRequest, ApiResponse, decode};
-use crate::params::PlayerRef;
+use crate::params::{PlayerRef, board_error};
+use crate::registry::RegistryCache;
 
 /// The OpenAPI document as served; derived from the table and the bodies by `openapi.rs`
 /// natively, where a test fails when this copy is not what it derives.
@@ -35,6 +39,8 @@ pub struct Api<T: Transport> {
     blocked: Mutex<BlockCache>,
     /// The ended sessions, as last read (at most once a second, for session requests only).
     ended: EndedSessions,
+    /// The boards of the registry this isolate has read, refreshed at most once a second.
+    registry: RegistryCache,
     /// Where the causes of 5xx answers go (the answers themselves stay generic).
     error_log: fn(&str),
 }
@@ -56,6 +62,7 @@ impl<T: Transport> Api<T> {
             client,
             blocked: Mutex::new(BlockCache::new()),
             ended: EndedSessions::default(),
+            registry: RegistryCache::default(),
             error_log: |_| {},
         }
     }
@@ -126,8 +133,10 @@ impl<T: Transport> Api<T> {
         match endpoint.operation {
             Operation::Health => self.health().await,
             Operation::OpenApi => Ok(ApiResponse::json_text(200, OPENAPI_DOCUMENT)),
-            Operation::ListBoards => Ok(self.list_boards(now_ms)),
-            Operation::GetBoard => self.get_board(request, board, now_ms),
+            Operation::ListBoards => self.list_boards(request, now_ms).await,
+            Operation::GetBoard => self.get_board(request, board, now_ms).await,
+            Operation::PutBoard => self.put_board(request, board, now_ms).await,
+            Operation::RetireBoard => self.retire_board(request, board, now_ms).await,
             Operation::ResetPeriod => self.reset(request, board, now_ms).await,
             Operation::Top => self.top(request, board, now_ms).await,
             Operation::SubmitScore => self.submit(request, board, now_ms).await,
@@ -157,11 +166,60 @@ impl<T: Transport> Api<T> {
         auth::caller(&self.config, &self.client, &self.ended, request, now_ms).await
     }
 
-    fn board(&self, id: &str) -> Result<&Board, ApiError> {
-        self.config
-            .boards
-            .get(id)
+    /// The board `id`: a configured one, else the registry's (through the isolate's copy).
+    async fn board(&self, id: &str, now_ms: i64) -> Result<BoardRef<'_>, ApiError> {
+        if let Some(board) = self.config.boards.get(id) {
+            return Ok(BoardRef::Config(board));
+        }
+        let board_id = BoardId::try_from(id)?;
+        self.registry_board(&board_id, now_ms)
+            .await?
+            .map(BoardRef::Registry)
             .ok_or_else(|| ApiError::unknown_board(id))
+    }
+
+    async fn registry_board(
+        &self,
+        id: &BoardId,
+        now_ms: i64,
+    ) -> Result<Option<Arc<RegistryEntry>>, ApiError> {
+        if self.registry.due(now_ms) {
+            let version = registry_version(&self.client).await.map_err(board_error)?;
+            self.registry.observe(version, now_ms);
+        }
+        if let Some(cached) = self.registry.get(id.as_str()) {
+            return Ok(cached);
+        }
+        let version = self.registry.version();
+        let entry = registry_entry(&self.client, id)
+            .await
+            .map_err(board_error)?
+            .map(Arc::new);
+        self.registry.insert(id.as_str(), version, entry.clone());
+        Ok(entry)
+    }
+}
+
+/// A board a request names: configured (`PODIUM_BOARDS`) or from the registry.
+pub(crate) enum BoardRef<'a> {
+    Config(&'a Board),
+    Registry(Arc<RegistryEntry>),
+}
+
+impl BoardRef<'_> {
+    /// Retired: writes refused, reads kept until it is purged.
+    pub(crate) fn retired(&self) -> bool {
+        matches!(self, Self::Registry(entry) if entry.retired)
+    }
+}
+
+impl Deref for BoardRef<'_> {
+    type Target = Board;
+    fn deref(&self) -> &Board {
+        match self {
+            Self::Config(board) => board,
+            Self::Registry(entry) => &entry.board,
+        }
     }
 }
 
@@ -169,11 +227,11 @@ fn preflight() -> ApiResponse {
     ApiResponse::no_content()
         .with_header(
             "access-control-allow-methods",
-            "GET, HEAD, POST, DELETE, OPTIONS",
+            "GET, HEAD, POST, PUT, DELETE, OPTIONS",
         )
         .with_header(
             "access-control-allow-headers",
-            "Authorization, Content-Type, If-None-Match",
+            "Authorization, Content-Type, If-Match, If-None-Match",
         )
         .with_header("access-control-max-age", "86400")
 }

@@ -29,8 +29,8 @@ impl<T: Transport> Api<T> {
     }
 
     pub(super) async fn top(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
-        let board = self.board(board)?;
-        let period = period(board, request, now_ms)?;
+        let board = self.board(board, now_ms).await?;
+        let period = period(&board, request, now_ms)?;
         let limit = number(request, Query::Limit, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)? as usize;
         let offset = number(request, Query::Offset, 0, 0, MAX_OFFSET)?;
         let ties_shared = match request.query_param(Query::Ties.name()).as_deref() {
@@ -38,10 +38,10 @@ impl<T: Transport> Api<T> {
             Some("shared") => true,
             Some(other) => return Err(invalid("ties", other, "arrival or shared")),
         };
-        let page = podium_board::top(&self.client, board, &period, limit, offset, ties_shared)
+        let page = podium_board::top(&self.client, &board, &period, limit, offset, ties_shared)
             .await
             .map_err(board_error)?;
-        let body = page_of(board, &period, &page, None);
+        let body = page_of(&board, &period, &page, None);
         Ok(ApiResponse::json(200, &body).cacheable(request, self.config.cache_seconds))
     }
 
@@ -52,10 +52,10 @@ impl<T: Transport> Api<T> {
         player: PlayerRef<'_>,
         now_ms: i64,
     ) -> Handled {
-        let board = self.board(board)?;
+        let board = self.board(board, now_ms).await?;
         let player = player.resolve(request)?;
-        let period = period(board, request, now_ms)?;
-        let rank = podium_board::player(&self.client, board, &period, &player)
+        let period = period(&board, request, now_ms)?;
+        let rank = podium_board::player(&self.client, &board, &period, &player)
             .await
             .map_err(board_error)?
             .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
@@ -80,9 +80,9 @@ impl<T: Transport> Api<T> {
         player: &str,
         now_ms: i64,
     ) -> Handled {
-        let board = self.board(board)?;
+        let board = self.board(board, now_ms).await?;
         let player = PlayerRef::Path(player).resolve(request)?;
-        let period = period(board, request, now_ms)?;
+        let period = period(&board, request, now_ms)?;
         let radius = number(
             request,
             Query::Radius,
@@ -90,11 +90,11 @@ impl<T: Transport> Api<T> {
             0,
             MAX_AROUND_RADIUS,
         )? as u32;
-        let page = podium_board::around(&self.client, board, &period, &player, radius)
+        let page = podium_board::around(&self.client, &board, &period, &player, radius)
             .await
             .map_err(board_error)?
             .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
-        let body = page_of(board, &period, &page, Some(player.as_str()));
+        let body = page_of(&board, &period, &page, Some(player.as_str()));
         // Polled by the widget for the viewer's pinned row: live like the player read, and an
         // unchanged neighbourhood is a 304.
         Ok(ApiResponse::json(200, &body).cacheable(request, 0))

@@ -15,7 +15,16 @@ use crate::params::{board_error, json_body};
 
 impl<T: Transport> Api<T> {
     pub(super) async fn submit(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
-        let board = self.board(board)?;
+        let board = self.board(board, now_ms).await?;
+        if board.retired() {
+            return Err(ApiError::new(
+                ErrorCode::BoardRetired,
+                format!(
+                    "board {:?} is retired: it takes no more scores",
+                    board.id().as_str()
+                ),
+            ));
+        }
         let body: NewScore = json_body(request)?;
         let player = PlayerId::try_from(body.player.as_str())?;
         let score = board.bounds().check(body.score.get().parse::<Score>()?)?;
@@ -51,12 +60,12 @@ impl<T: Transport> Api<T> {
                 ));
             }
         };
-        if let Some(refusal) = self.blocked(board, &player, &writer, request, now_ms) {
+        if let Some(refusal) = self.blocked(&board, &player, &writer, request, now_ms) {
             return Ok(refusal);
         }
         let outcome = submit_score(
             &self.client,
-            board,
+            &board,
             &player,
             score,
             name.as_ref(),
@@ -89,7 +98,7 @@ impl<T: Transport> Api<T> {
                 })
             }
             SubmitOutcome::RateLimited(refusal) => {
-                self.block(board, &player, &writer, request, refusal, now_ms);
+                self.block(&board, &player, &writer, request, refusal, now_ms);
                 Ok(rate_limited(&refusal.result, now_ms))
             }
         }
