@@ -250,7 +250,7 @@ start_queued_cargo_tools() {
   announce "${cargo_tool_names[*]} (cargo install, side by side, while the rest installs;" \
     "a first run compiles them for about 5 minutes on 2 cores)"
   for entry in "${queued_cargo_tools[@]}"; do
-    # shellcheck disable=SC2086 # the entry is "crate version options…", split on purpose
+    # shellcheck disable=SC2086 # the entry is "crate version opt-level options…", split on purpose
     cargo_tool_install $entry &
     cargo_tool_pids+=("$!")
   done
