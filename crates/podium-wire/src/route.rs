@@ -279,7 +279,8 @@ operations! {
         bearer writer takes NewScore
         answers [200 Submitted "Stored; the score after the board's policy.",
                  400 "Invalid body.", 401 "No credentials.", 403 "A session for another player, or the admin key.",
-                 404 "Unknown board.", 413 "Body too large.", 415 "Not application/json.",
+                 404 "Unknown board.", 410 "The board is retired (board_retired).",
+                 413 "Body too large.", 415 "Not application/json.",
                  429 "rate_limited, with Retry-After and RateLimit-* headers."];
     /// One player's standing, the id in the query.
     PlayerRankById => Get "/v1/boards/{board}/players", id "playerRankById", query [Id, Period, At]

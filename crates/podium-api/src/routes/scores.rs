@@ -16,6 +16,15 @@ use crate::params::{board_error, json_body};
 impl<T: Transport> Api<T> {
     pub(super) async fn submit(&self, request: &ApiRequest, board: &str, now_ms: i64) -> Handled {
         let board = self.board(board, now_ms).await?;
+        let body: NewScore = json_body(request)?;
+        let player = PlayerId::try_from(body.player.as_str())?;
+        let score = board.bounds().check(body.score.get().parse::<Score>()?)?;
+        let name = body
+            .name
+            .as_deref()
+            .map(DisplayName::try_from)
+            .transpose()?;
+        // After the body's checks, so a malformed write is a 400 whatever the board's state.
         if board.retired() {
             return Err(ApiError::new(
                 ErrorCode::BoardRetired,
@@ -25,14 +34,6 @@ impl<T: Transport> Api<T> {
                 ),
             ));
         }
-        let body: NewScore = json_body(request)?;
-        let player = PlayerId::try_from(body.player.as_str())?;
-        let score = board.bounds().check(body.score.get().parse::<Score>()?)?;
-        let name = body
-            .name
-            .as_deref()
-            .map(DisplayName::try_from)
-            .transpose()?;
         // Who may write for `player`, checked before the one script call: a session token by
         // its signature, expiry and the ended sessions (read at most once a second), so the
         // script reads no session state and a session write stays one round trip.
