@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use common::Stack;
 use podium_gateway::{
-    KEEP_ALIVE_INTERVAL, MAX_NAME_BYTES, MAX_NAMES_PER_STREAM, RedisConfig, SUBSCRIBER_BUFFER,
+    KEEP_ALIVE_INTERVAL, MAX_NAME_BYTES, MAX_NAMES_PER_STREAM, SUBSCRIBER_BUFFER,
 };
-use podium_testkit::{GATEWAY_USER, RedisCluster, RedisServer, TestGateway, http_client};
+use podium_testkit::{GATEWAY_USER, RedisCluster, RedisServer, http_client};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -329,12 +329,7 @@ async fn when_redis_goes_away_streams_end_with_an_error_and_later_subscriptions_
 #[tokio::test]
 async fn on_a_cluster_a_subscriber_gets_what_is_published_through_any_node() {
     let cluster = RedisCluster::start().await;
-    let redis = RedisConfig {
-        urls: cluster.urls(),
-        cluster: true,
-        ca_file: None,
-    };
-    let gateway = TestGateway::start_with(redis, |_| {}).await;
+    let gateway = common::cluster_gateway(&cluster).await;
     let http = http_client();
     let get = |path: &str| {
         http.get(format!("{}{path}", gateway.url))

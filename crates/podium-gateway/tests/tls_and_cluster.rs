@@ -54,12 +54,7 @@ async fn refuses_a_tls_server_it_cannot_verify() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routes_commands_across_a_cluster() {
     let cluster = RedisCluster::start().await;
-    let redis = RedisConfig {
-        urls: cluster.urls(),
-        cluster: true,
-        ca_file: None,
-    };
-    let gateway = TestGateway::start_with(redis, |_| {}).await;
+    let gateway = common::cluster_gateway(&cluster).await;
     let http = http_client();
     let post = |path: &str, body: serde_json::Value| {
         http.post(format!("{}{path}", gateway.url))

@@ -1,7 +1,8 @@
 //! Helpers shared by the gateway's integration tests.
 #![allow(dead_code)]
 
-use podium_testkit::{RedisServer, TestGateway, http_client};
+use podium_gateway::RedisConfig;
+use podium_testkit::{RedisCluster, RedisServer, TestGateway, http_client};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -67,4 +68,14 @@ pub async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let body =
         serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text:?}"));
     (status, body)
+}
+
+/// A gateway in front of `cluster`, through its cluster connection.
+pub async fn cluster_gateway(cluster: &RedisCluster) -> TestGateway {
+    let redis = RedisConfig {
+        urls: cluster.urls(),
+        cluster: true,
+        ca_file: None,
+    };
+    TestGateway::start_with(redis, |_| {}).await
 }
