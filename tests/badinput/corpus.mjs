@@ -333,6 +333,32 @@ export function workerCases(c) {
   for (const query of ["period=hourly", "period=", "period=ALLTIME", "period=weekly", "period=daily&at=2020-13-45", "period=daily&at=yesterday", "period=daily&at=1999-01-01"]) {
     add(`query: ${query}`, { method: "GET", path: `/v1/boards/global/top?${query}` }, 400, "unknown_period");
   }
+  // Page cursors (`after`, `before`): base64url of the API's own tuple, for this board and period.
+  const cursor = (fields) => Buffer.from(fields.join("\n")).toString("base64url");
+  const member = `fffffffffffffffe:${c.playerA}`;
+  for (const [name, text] of [
+    ["empty", ""],
+    ["not base64url", "a%2Bb%2F"],
+    ["padding", "YQ%3D%3D"],
+    ["bytes", "%FF%FE"],
+    ["plain text", "cursor"],
+    ["another version", cursor(["2", "global", "alltime", "all", "5", member])],
+    ["a fractional score", cursor(["1", "global", "alltime", "all", "5.5", member])],
+    ["a score beyond 2^53", cursor(["1", "global", "alltime", "all", "9007199254740992", member])],
+    ["a member without its prefix", cursor(["1", "global", "alltime", "all", "5", c.playerA])],
+    ["a field too many", cursor(["1", "global", "alltime", "all", "5", member, "x"])],
+    ["too long", "A".repeat(513)],
+  ]) {
+    for (const side of ["after", "before"]) {
+      add(`cursor: ${side} ${name}`, { method: "GET", path: `/v1/boards/global/top?${side}=${text}` }, 400, "invalid_cursor");
+    }
+  }
+  add("cursor: another board's", { method: "GET", path: `/v1/boards/global/top?after=${cursor(["1", "other", "alltime", "all", "5", member])}` }, 400, "cursor_mismatch");
+  add("cursor: another period's", { method: "GET", path: `/v1/boards/global/top?before=${cursor(["1", "global", "daily", "2020-01-01", "5", member])}` }, 400, "cursor_mismatch");
+  const good = cursor(["1", "global", "alltime", "all", "5", member]);
+  add("cursor: after with before", { method: "GET", path: `/v1/boards/global/top?after=${good}&before=${good}` }, 400, "invalid_parameter");
+  add("cursor: after with offset", { method: "GET", path: `/v1/boards/global/top?after=${good}&offset=0` }, 400, "invalid_parameter");
+  add("cursor: before with offset", { method: "GET", path: `/v1/boards/global/top?offset=10&before=${good}` }, 400, "invalid_parameter");
   add("query: radius=51", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=51` }, 400, "invalid_parameter");
   add("query: radius=-1", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=-1` }, 400, "invalid_parameter");
   add("query: radius=%2B1", { method: "GET", path: `/v1/boards/global/players/${c.playerA}/around?radius=%2B1` }, 400, "invalid_parameter");

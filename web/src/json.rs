@@ -50,6 +50,8 @@ pub(crate) fn board_page(body: &str) -> Option<BoardPage> {
         resets_at: number(&root, "resets_at"),
         total: number(&root, "total").unwrap_or(0.0) as u64,
         entries,
+        next: text(&root, "next"),
+        ranked: field(&root, "ranked").as_bool(),
     })
 }
 
@@ -114,7 +116,10 @@ mod tests {
                 id: "2026-12-02".into(),
                 period: "daily".into(),
             },
+            next: Some("bmV4dA".into()),
             player: player.map(Into::into),
+            prev: None,
+            ranked: player.map(|_| false),
             resets_at: Some(1_795_651_200_000),
             total: 2,
         }
@@ -132,6 +137,8 @@ mod tests {
             );
             assert_eq!(decoded.resets_at, wire.resets_at.map(|at| at as f64));
             assert_eq!(decoded.total, wire.total);
+            assert_eq!(decoded.next.as_deref(), wire.next.as_deref());
+            assert_eq!(decoded.ranked, wire.ranked);
             assert_eq!(decoded.entries.len(), wire.entries.len());
             for (decoded, wire) in decoded.entries.iter().zip(&wire.entries) {
                 assert_eq!(decoded.rank, wire.rank);

@@ -106,6 +106,13 @@ impl Options {
         url
     }
 
+    /// The page after a page's `next` cursor: `top?limit=&period=&after=`.
+    pub fn after_url(&self, cursor: &str) -> String {
+        let mut url = self.top_url();
+        push_query(&mut url, Query::After, cursor);
+        url
+    }
+
     /// `GET /v1/boards/{board}/players/{player}/around?radius=&period=`, when there is a viewer.
     pub fn around_url(&self) -> Option<String> {
         let player = self.player.as_ref()?;
@@ -204,6 +211,12 @@ pub struct BoardPage {
     #[serde(default)]
     pub total: u64,
     pub entries: Vec<Entry>,
+    /// The cursor of the rows after these; `None` on the last page.
+    #[serde(default)]
+    pub next: Option<String>,
+    /// `around` only: `Some(false)` when the viewer has no score (the entries are the top).
+    #[serde(default)]
+    pub ranked: Option<bool>,
 }
 
 /// The period a page is for.
@@ -358,6 +371,10 @@ mod tests {
         options.apply("limit", Setting::Reset);
         assert_eq!(options.limit, DEFAULT_LIMIT);
         assert_eq!(options.top_url(), "http://x/v1/boards/global/top?limit=10");
+        assert_eq!(
+            options.after_url("a_b-1"),
+            "http://x/v1/boards/global/top?limit=10&after=a_b-1"
+        );
         options.apply("period", Setting::Set("daily".into()));
         assert_eq!(
             options.around_url().unwrap(),

@@ -57,8 +57,10 @@ impl Mounted {
             // Before the view is built, so that building it overlaps the network.
             controller.start();
             let controller = SendWrapper::new(controller);
+            let for_more = controller.clone();
             let select = move |period: String| controller.select_period(period);
-            view! { <Leaderboard signals=signals select=select/> }
+            let more = move || for_more.show_more();
+            view! { <Leaderboard signals=signals select=select more=more/> }
         });
         let controller = controller_slot
             .borrow_mut()

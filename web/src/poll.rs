@@ -102,6 +102,8 @@ impl Controller {
                 state.boards_loaded_for = None;
             }
         }
+        self.signals.more.set(Vec::new());
+        self.signals.more_cursor.set(None);
         self.generation.set(self.generation.get() + 1);
         self.signals.options.set(options);
         self.alarm.wake();
@@ -252,6 +254,7 @@ impl Controller {
                     format::rows(&mut state.numbers, options, &page.entries, &movements);
                 state.top_entries = page.entries;
                 drop(state);
+                self.after_top(page.next);
                 self.signals.active_period.set(Some(page.period.period));
                 self.signals.resets_at.set(page.resets_at);
                 changed = true;
@@ -273,6 +276,15 @@ impl Controller {
             };
             match reply.status {
                 304 => {}
+                200 if crate::json::board_page(&reply.body)
+                    .is_some_and(|page| page.ranked == Some(false)) =>
+                {
+                    // Not ranked (yet): nothing to pin, and the answer's ETag spares the body.
+                    let mut state = self.state.borrow_mut();
+                    state.around_etag = reply.etag;
+                    changed |= !state.pinned_rows.is_empty();
+                    state.pinned_rows.clear();
+                }
                 200 => {
                     let page: BoardPage =
                         crate::json::board_page(&reply.body).ok_or(PollError::Failed)?;
@@ -289,7 +301,7 @@ impl Controller {
                         format::rows(&mut state.numbers, options, &entries, &movements);
                     changed = true;
                 }
-                // Not ranked (yet): nothing to pin.
+                // Not ranked, from an API older than `ranked`.
                 404 => {
                     let mut state = self.state.borrow_mut();
                     state.around_etag = None;
@@ -309,6 +321,55 @@ impl Controller {
             self.publish();
         }
         Ok(())
+    }
+
+    /// A new top page arrived: "Show more" goes on from its `next` until more rows are loaded,
+    /// and loaded rows that the top now holds are dropped.
+    fn after_top(&self, next: Option<String>) {
+        let top: Vec<String> = {
+            let state = self.state.borrow();
+            state.top_entries.iter().map(|e| e.player.clone()).collect()
+        };
+        if self.signals.more.with_untracked(Vec::is_empty) {
+            if self.signals.more_cursor.get_untracked() != next {
+                self.signals.more_cursor.set(next);
+            }
+        } else if self
+            .signals
+            .more
+            .with_untracked(|rows| rows.iter().any(|row| top.contains(&row.player)))
+        {
+            self.signals
+                .more
+                .update(|rows| rows.retain(|row| !top.contains(&row.player)));
+        }
+    }
+
+    /// "Show more": the page after the last row shown, by its cursor, appended below the top.
+    pub(crate) fn show_more(self: &Rc<Self>) {
+        let Some(cursor) = self.signals.more_cursor.get_untracked() else {
+            return;
+        };
+        let options = self.options();
+        let this = self.clone();
+        leptos::task::spawn_local(async move {
+            let Ok(reply) = this.get(options.after_url(&cursor), None).await else {
+                return;
+            };
+            let Some(page) = (reply.status == 200)
+                .then(|| crate::json::board_page(&reply.body))
+                .flatten()
+            else {
+                return;
+            };
+            let rows = {
+                let state = &mut *this.state.borrow_mut();
+                let same = vec![crate::model::Movement::Same; page.entries.len()];
+                format::rows(&mut state.numbers, &options, &page.entries, &same)
+            };
+            this.signals.more.update(|more| more.extend(rows));
+            this.signals.more_cursor.set(page.next);
+        });
     }
 
     /// Builds (and caches) the number formatter for the current locale.

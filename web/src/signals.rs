@@ -48,6 +48,10 @@ pub(crate) struct Signals {
     pub(crate) status: RwSignal<Status>,
     pub(crate) top: RwSignal<Vec<Row>>,
     pub(crate) pinned: RwSignal<Vec<Row>>,
+    /// Rows after the top, loaded by "Show more" (a snapshot, not polled).
+    pub(crate) more: RwSignal<Vec<Row>>,
+    /// The cursor "Show more" loads from; `None` hides the button (nothing more).
+    pub(crate) more_cursor: RwSignal<Option<String>>,
     pub(crate) loaded: RwSignal<bool>,
     pub(crate) board_title: RwSignal<Option<String>>,
     pub(crate) periods: RwSignal<Vec<PeriodInfo>>,
@@ -66,6 +70,8 @@ impl Signals {
             status: RwSignal::new(Status::Loading),
             top: RwSignal::new(Vec::new()),
             pinned: RwSignal::new(Vec::new()),
+            more: RwSignal::new(Vec::new()),
+            more_cursor: RwSignal::new(None),
             loaded: RwSignal::new(false),
             board_title: RwSignal::new(None),
             periods: RwSignal::new(Vec::new()),

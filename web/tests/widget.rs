@@ -62,6 +62,7 @@ impl FakeApi {
                 .find_map(|pair| pair.strip_prefix(&format!("{key}=")).map(str::to_owned))
         };
         let entries = self.entries.borrow();
+        let mut is_ranked = None;
         let ranked: Vec<_> = entries
             .iter()
             .enumerate()
@@ -75,15 +76,31 @@ impl FakeApi {
                 .split('/')
                 .next()
                 .unwrap();
-            let Some(at) = ranked.iter().position(|(_, e)| e.0 == player) else {
-                return (404, r#"{"error":{"code":"player_not_found"}}"#.into());
-            };
             let radius: usize = query("radius").unwrap().parse().unwrap();
-            ranked[at.saturating_sub(radius)..(at + radius + 1).min(ranked.len())].to_vec()
+            // As the API answers a viewer with no score: 200, not ranked, the top.
+            match ranked.iter().position(|(_, e)| e.0 == player) {
+                None => {
+                    is_ranked = Some(false);
+                    ranked.iter().take(2 * radius + 1).cloned().collect()
+                }
+                Some(at) => {
+                    is_ranked = Some(true);
+                    ranked[at.saturating_sub(radius)..(at + radius + 1).min(ranked.len())].to_vec()
+                }
+            }
         } else {
             let limit: usize = query("limit").unwrap().parse().unwrap();
-            ranked.into_iter().take(limit).collect()
+            // The fake's cursors are player ids: the rows after that player.
+            let skip = query("after").map_or(0, |after| {
+                ranked.iter().position(|(_, e)| e.0 == after).unwrap() + 1
+            });
+            ranked.into_iter().skip(skip).take(limit).collect()
         };
+        let next = match window.last() {
+            Some((rank, (player, _, _))) if *rank < entries.len() => js_string(player),
+            _ => "null".to_owned(),
+        };
+        let ranked_field = is_ranked.map_or(String::new(), |r| format!(r#","ranked":{r}"#));
         let period = query("period").unwrap_or_else(|| "alltime".into());
         let resets_at = if period == "alltime" {
             "null".to_owned()
@@ -101,7 +118,7 @@ impl FakeApi {
             })
             .collect();
         let body = format!(
-            r#"{{"board":"g","period":{{"period":"{period}","id":"x"}},"resets_at":{resets_at},"total":{},"entries":[{}]}}"#,
+            r#"{{"board":"g","period":{{"period":"{period}","id":"x"}},"resets_at":{resets_at},"total":{},"entries":[{}],"next":{next}{ranked_field}}}"#,
             self.entries.borrow().len(),
             entries.join(",")
         );
@@ -349,6 +366,73 @@ async fn highlights_the_viewer_and_pins_them_with_neighbours_below_the_top() {
     assert_eq!(players(&outside, "top"), ["p1", "p5", "p2"]);
     assert_eq!(text(&outside, "[data-testid=live]"), "Your rank: 2 (up 3)");
     second.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_viewer_with_no_score_pins_nothing_and_gets_no_error() {
+    let api = FakeApi::with(&[("a", "A", 3.0), ("b", "B", 2.0), ("c", "C", 1.0)]);
+    let (element, mut handle) = start(&api, options(Some("nobody"), 1));
+    until("an around answer", || {
+        api.log
+            .borrow()
+            .iter()
+            .any(|(url, _, status)| url.contains("/around") && *status == 200)
+    })
+    .await;
+    until("the top", || players(&element, "top") == ["a"]).await;
+    // The not-ranked answer is the top of the board: none of it is pinned as the viewer's.
+    assert!(players(&element, "pinned").is_empty());
+    assert!(all(&element, "tr.viewer").is_empty());
+    assert_eq!(api.count(404), 0);
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn show_more_loads_the_next_rows_by_cursor_until_the_last() {
+    let api = FakeApi::with(&[
+        ("a", "A", 5.0),
+        ("b", "B", 4.0),
+        ("c", "C", 3.0),
+        ("d", "D", 2.0),
+        ("e", "E", 1.0),
+    ]);
+    let mut slow = options(None, 2);
+    slow.interval_ms = 60_000;
+    let (element, mut handle) = start(&api, slow);
+    until("the top", || players(&element, "top") == ["a", "b"]).await;
+    let button: HtmlElement = all(&element, "[data-testid=show-more]")[0]
+        .clone()
+        .unchecked_into();
+    assert_eq!(
+        button.tag_name(),
+        "BUTTON",
+        "a real button: focusable, Enter and Space"
+    );
+    assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
+    assert_eq!(button.text_content().as_deref(), Some("Show more"));
+    assert!(!button.hidden());
+    button.focus().unwrap();
+    assert!(
+        root(&element)
+            .active_element()
+            .is_some_and(|e| e.get_attribute("data-testid").as_deref() == Some("show-more"))
+    );
+    button.click();
+    until("the next page", || players(&element, "more") == ["c", "d"]).await;
+    assert!(
+        api.log
+            .borrow()
+            .iter()
+            .any(|(url, _, _)| url.ends_with("&after=b")),
+        "asked from the top page's next cursor"
+    );
+    button.click();
+    until("the last page", || {
+        players(&element, "more") == ["c", "d", "e"]
+    })
+    .await;
+    until("no more to show", || button.hidden()).await;
+    handle.destroy();
 }
 
 #[wasm_bindgen_test]

@@ -163,6 +163,18 @@ fn parameters(operation: Operation) -> Vec<Value> {
                 json!({"type": "string"}),
                 Some("The previous page's next_cursor; opaque."),
             ),
+            Query::After => (
+                cursor_schema(),
+                Some(
+                    "A page's next cursor: the rows just after its last entry. Opaque, bound to the board and period; not with before or offset.",
+                ),
+            ),
+            Query::Before => (
+                cursor_schema(),
+                Some(
+                    "A page's prev cursor: the rows just before its first entry, still best first. Opaque, bound to the board and period; not with after or offset.",
+                ),
+            ),
             Query::Reset => (
                 json!({"type": "boolean", "default": false}),
                 Some(
@@ -193,6 +205,11 @@ fn parameters(operation: Operation) -> Vec<Value> {
         parameters.push(parameter);
     }
     parameters
+}
+
+/// A page cursor as the API makes them: base64url without padding.
+fn cursor_schema() -> Value {
+    json!({"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "maxLength": podium_core::MAX_CURSOR_BYTES})
 }
 
 #[cfg(test)]

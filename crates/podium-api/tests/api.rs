@@ -709,11 +709,12 @@ async fn around_and_player_reads_carry_etags_too() {
     assert_eq!(status, 200, "the neighbourhood changed");
     assert_eq!(body["entries"][2]["score"], 15);
 
-    // Not ranked: still a 404 with its code, never a 304.
-    let (status, body, _) = stack
-        .send(get("/v1/boards/global/players/nobody/around").with_header("if-none-match", "*"))
+    // Not ranked: a 200 naming it (the top of the board instead), with an ETag of its own.
+    let (status, body, response) = stack
+        .send(get("/v1/boards/global/players/nobody/around"))
         .await;
-    assert_eq!((status, code(&body)), (404, "player_not_found"));
+    assert_eq!((status, &body["ranked"]), (200, &json!(false)), "{body}");
+    assert!(response.header("etag").is_some());
 }
 
 #[tokio::test]

@@ -12,7 +12,8 @@
 //!   places of its keys and arguments and its reply statuses.
 //! - `submit`: [`submit_score`]: rate limits, policy, tie-break and name in one round trip;
 //!   [`SubmitCall`] and [`decode_submit_reply`] for tools that pipeline many writes.
-//! - `reads`: [`top`], [`player`] and [`around`], each one round trip.
+//! - `reads`: [`top`], [`page_from`] (cursor pages), [`player`] and [`around`], each one round
+//!   trip.
 //! - `moderation`: [`remove_player`] and [`reset_period`].
 //! - `registry`: boards made through the API: [`registry_entry`], [`registry_page`],
 //!   [`registry_write`] (a compare-and-set script), and deleting a board's data in steps.
@@ -33,7 +34,10 @@ mod submit;
 
 pub use error::BoardError;
 pub use moderation::{remove_player, reset_period, retained_periods};
-pub use reads::{Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, around, player, top};
+pub use reads::{
+    Around, Entry, MAX_AROUND_RADIUS, MAX_PAGE_SIZE, Page, PlayerRank, Side, around, page_from,
+    player, top,
+};
 pub use registry::{
     PURGE_STEP_KEYS, RegistryEntry, RegistryWrite, board_data_keys, delete_keys, has_scores,
     registry_entry, registry_page, registry_version, registry_write,

@@ -129,13 +129,31 @@ impl RegistryStatus {
 /// Constants the script compares its text arguments with, written into the Lua as
 /// `local <TABLE>_<FIELD> = '<value>'`.
 #[allow(dead_code, reason = "read by build.rs, which writes the Lua constants")]
-pub(crate) const LUA_STRINGS: &[(&str, &[(&str, &str)])] = &[(
-    "ALGORITHM",
-    &[
-        ("sliding_window", SLIDING_WINDOW),
-        ("token_bucket", TOKEN_BUCKET),
-    ],
-)];
+pub(crate) const LUA_STRINGS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "ALGORITHM",
+        &[
+            ("sliding_window", SLIDING_WINDOW),
+            ("token_bucket", TOKEN_BUCKET),
+        ],
+    ),
+    (
+        "RANGE",
+        &[
+            ("top", RANGE_TOP),
+            ("around", RANGE_AROUND),
+            ("after", RANGE_AFTER),
+            ("before", RANGE_BEFORE),
+        ],
+    ),
+];
+
+/// The range script's modes (its second argument): rows by position, a player's neighbours,
+/// the rows just after or just before a cursor's place.
+pub(crate) const RANGE_TOP: &str = "top";
+pub(crate) const RANGE_AROUND: &str = "around";
+pub(crate) const RANGE_AFTER: &str = "after";
+pub(crate) const RANGE_BEFORE: &str = "before";
 
 /// [`LimitArg::Algorithm`] of a sliding window.
 pub(crate) const SLIDING_WINDOW: &str = "sw";

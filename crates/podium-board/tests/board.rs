@@ -609,16 +609,10 @@ async fn around_is_shifted_at_the_edges() {
     let window = |who: &'static str, radius: u32| {
         let (client, big, period) = (&stack.client, &big, &period);
         async move {
-            around(client, big, period, &id(who), radius)
-                .await
-                .unwrap()
-                .map(|page| {
-                    assert_eq!(page.total, 10);
-                    page.entries
-                        .iter()
-                        .map(|entry| entry.rank)
-                        .collect::<Vec<_>>()
-                })
+            let around = around(client, big, period, &id(who), radius).await.unwrap();
+            assert_eq!(around.page.total, 10);
+            let ranks = around.page.entries.iter().map(|entry| entry.rank);
+            around.ranked.then(|| ranks.collect::<Vec<_>>())
         }
     };
     assert_eq!(window("p10", 2).await.unwrap(), [1, 2, 3, 4, 5]);
@@ -631,10 +625,16 @@ async fn around_is_shifted_at_the_edges() {
         (1..=10).collect::<Vec<_>>()
     );
     assert_eq!(window("nobody", 2).await, None);
+    // Not ranked: the top of the board, as wide as the window.
+    let nobody = around(&stack.client, &big, &period, &id("nobody"), 2)
+        .await
+        .unwrap();
+    let ranks: Vec<u64> = nobody.page.entries.iter().map(|entry| entry.rank).collect();
+    assert_eq!((nobody.ranked, ranks), (false, vec![1, 2, 3, 4, 5]));
     let page = around(&stack.client, &big, &period, &id("p6"), 1)
         .await
         .unwrap()
-        .unwrap();
+        .page;
     assert_eq!(
         page.entries[1],
         Entry {

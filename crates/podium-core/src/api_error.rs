@@ -51,6 +51,10 @@ error_codes! {
     UnknownField => "unknown_field", 400;
     InvalidParameter => "invalid_parameter", 400;
     MissingParameter => "missing_parameter", 400;
+    /// A page cursor (`after`, `before`) this API did not make: pass `next` or `prev` as given.
+    InvalidCursor => "invalid_cursor", 400;
+    /// A page cursor of another board or period (a daily board's cursor after its reset, say).
+    CursorMismatch => "cursor_mismatch", 400;
     UnsupportedMediaType => "unsupported_media_type", 415;
     BodyTooLarge => "body_too_large", 413;
     UnknownBoard => "unknown_board", 404;
@@ -267,6 +271,8 @@ mod tests {
             ("unknown_field", 400),
             ("invalid_parameter", 400),
             ("missing_parameter", 400),
+            ("invalid_cursor", 400),
+            ("cursor_mismatch", 400),
             ("unsupported_media_type", 415),
             ("body_too_large", 413),
             ("unknown_board", 404),

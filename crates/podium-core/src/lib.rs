@@ -12,6 +12,8 @@
 //! - `board`: board configuration (`PODIUM_BOARDS`), validated at start.
 //! - `period`: daily, weekly and monthly periods in a board's time zone: ids, resets, expiry.
 //! - [`keys`]: every Redis key, all of a board's under one cluster hash tag.
+//! - `cursor`: page cursors ([`Cursor`]): a place in a board's order, bound to its board and
+//!   period, opaque to clients.
 //! - [`tiebreak`]: sorted-set members that rank the earlier arrival first among equal scores.
 //! - `ratelimit`: sliding-window and token-bucket decisions, headers, subjects, the block cache
 //!   (one file each under `ratelimit/`).
@@ -23,6 +25,7 @@
 
 mod api_error;
 mod board;
+mod cursor;
 pub mod keys;
 mod period;
 mod ratelimit;
@@ -36,6 +39,7 @@ pub use board::{
     Board, Boards, ConfigError, DEFAULT_RETENTION, LOCAL_BOARDS_JSON, MAX_RETENTION,
     MAX_TITLE_CHARS, Order, Policy, RateLimits,
 };
+pub use cursor::{CURSOR_VERSION, Cursor, CursorError, MAX_CURSOR_BYTES};
 /// Board time zones are jiff's; re-exported so callers need no direct dependency.
 pub use jiff::tz::TimeZone;
 pub use period::{ALL_TIME_ID, Period, PeriodError, PeriodKind};
@@ -50,7 +54,8 @@ pub use session::{
     SESSION_TOKEN_VERSION, SessionClaims, SessionKey, TokenError,
 };
 pub use validate::{
-    BoardId, BoardIdError, BoundsError, DisplayName, IdError, MAX_BOARD_ID_BYTES,
-    MAX_DISPLAY_NAME_CHARS, MAX_PLAYER_ID_BYTES, MAX_SAFE_INTEGER, MIN_SAFE_INTEGER, NameError,
-    PlayerId, PlayerIdError, Score, ScoreBounds, ScoreError, parse_whole_number,
+    BoardId, BoardIdError, BoundsError, DisplayName, IdError, MAX_AROUND_RADIUS,
+    MAX_BOARD_ID_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_PAGE_SIZE, MAX_PLAYER_ID_BYTES,
+    MAX_SAFE_INTEGER, MIN_SAFE_INTEGER, NameError, PlayerId, PlayerIdError, Score, ScoreBounds,
+    ScoreError, parse_whole_number,
 };

@@ -13,8 +13,8 @@ use serde_json::Value;
 
 // The limits are the API's (`podium-wire`), stated once for the API, its document and the widget.
 pub use podium_wire::{
-    MAX_BOARD_ID_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_PLAYER_ID_BYTES, MAX_SAFE_INTEGER,
-    MIN_SAFE_INTEGER,
+    MAX_AROUND_RADIUS, MAX_BOARD_ID_BYTES, MAX_DISPLAY_NAME_CHARS, MAX_PAGE_SIZE,
+    MAX_PLAYER_ID_BYTES, MAX_SAFE_INTEGER, MIN_SAFE_INTEGER,
 };
 
 /// Why a player or board id was refused.

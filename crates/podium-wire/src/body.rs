@@ -60,9 +60,20 @@ pub struct Entry<'a> {
 pub struct Page<'a> {
     pub board: Cow<'a, str>,
     pub entries: Vec<Entry<'a>>,
+    /// `top?after=` this for the rows after the last entry; null when none follow (or the page
+    /// is empty). Opaque; bound to this board and period.
+    #[serde(default)]
+    pub next: Option<Cow<'a, str>>,
     pub period: PeriodRef<'a>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub player: Option<Cow<'a, str>>,
+    /// `top?before=` this for the rows before the first entry; null when none precede it.
+    #[serde(default)]
+    pub prev: Option<Cow<'a, str>>,
+    /// `around` only: whether the player has a score in the period. When false the answer is
+    /// still 200, and `entries` is the top of the board (as wide as the window would be).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranked: Option<bool>,
     /// Unix ms of the period's next reset; null for all-time.
     pub resets_at: Option<i64>,
     /// Players in the period.
@@ -284,14 +295,17 @@ mod tests {
                 id: "all".into(),
                 period: "alltime".into(),
             },
+            next: None,
             player: None,
+            prev: None,
+            ranked: None,
             resets_at: None,
             total: 1,
         };
         let json = serde_json::to_string(&page).expect("serialises");
         assert_eq!(
             json,
-            r#"{"board":"global","entries":[{"name":null,"player":"alice","rank":1,"score":10}],"period":{"id":"all","period":"alltime"},"resets_at":null,"total":1}"#
+            r#"{"board":"global","entries":[{"name":null,"player":"alice","rank":1,"score":10}],"next":null,"period":{"id":"all","period":"alltime"},"prev":null,"resets_at":null,"total":1}"#
         );
         assert_eq!(
             serde_json::from_str::<Page>(&json).expect("reads back"),

@@ -55,6 +55,10 @@ pub enum Query {
     Id,
     /// `cursor`: where a listing goes on, as the previous page's `next_cursor` gave it.
     Cursor,
+    /// `after`: a page cursor (a page's `next`): the rows just after its entry.
+    After,
+    /// `before`: a page cursor (a page's `prev`): the rows just before its entry.
+    Before,
     /// `reset=true`: a board change that would corrupt its scores deletes them instead.
     Reset,
     /// `purge=true`: a retired board's data deleted, a bounded step per request.
@@ -72,6 +76,8 @@ impl Query {
             Self::Radius => "radius",
             Self::Id => "id",
             Self::Cursor => "cursor",
+            Self::After => "after",
+            Self::Before => "before",
             Self::Reset => "reset",
             Self::Purge => "purge",
         }
@@ -270,10 +276,13 @@ operations! {
                  401 "No admin key.",
                  403 "A session or the server key cannot moderate (admin_key_required for the server key once PODIUM_ADMIN_KEY is set).",
                  404 "Unknown board."];
-    /// A page of a board, best first.
-    Top => Get "/v1/boards/{board}/top", id "top", query [Period, At, Limit, Offset, Ties] cache edge
-        answers [200 Page "The page, with an ETag.", 304 "Not modified (If-None-Match).",
-                 400 "Bad parameter or period.", 404 "Unknown board."];
+    /// A page of a board, best first: from a rank (offset), or just after or before a cursor.
+    Top => Get "/v1/boards/{board}/top", id "top",
+        query [Period, At, Limit, Offset, Ties, After, Before] cache edge
+        answers [200 Page "The page, with an ETag; next and prev cursors page on from it.",
+                 304 "Not modified (If-None-Match).",
+                 400 "Bad parameter or period; a cursor this API did not make (invalid_cursor) or of another board or period (cursor_mismatch); after with before or offset (invalid_parameter).",
+                 404 "Unknown board."];
     /// A score write.
     SubmitScore => Post "/v1/boards/{board}/scores", id "submitScore", query []
         bearer writer takes NewScore
@@ -309,9 +318,9 @@ operations! {
     /// A player's neighbours.
     Around => Get "/v1/boards/{board}/players/{player}/around", id "around",
         query [Period, At, Radius]
-        answers [200 Page "The neighbours, shifted at the edges, with an ETag.",
+        answers [200 Page "The neighbours, shifted at the edges, with an ETag and next/prev cursors; for a player with no score in the period, ranked false and the top of the board.",
                  304 "Not modified (If-None-Match).", 400 "Invalid player id, period or radius.",
-                 404 "Unknown board or player_not_found."];
+                 404 "Unknown board."];
     /// A short-lived player session, made by the game server.
     CreateSession => Post "/v1/sessions", id "createSession", query [] bearer server
         takes NewSession

@@ -9,20 +9,25 @@ use crate::signals::{Row, Signals, Status};
 
 /// The whole widget: heading, period tabs with the reset countdown, the table, the pinned viewer.
 #[component]
-pub(crate) fn Leaderboard<F>(
+pub(crate) fn Leaderboard<F, M>(
     /// State written by the controller.
     signals: Signals,
     /// Called with a period name when the viewer picks a tab.
     select: F,
+    /// Called when the viewer asks for the next rows ("Show more").
+    more: M,
 ) -> impl IntoView
 where
     F: Fn(String) + Clone + Send + Sync + 'static,
+    M: Fn() + Send + Sync + 'static,
 {
     let Signals {
         options,
         status,
         top,
         pinned,
+        more: more_rows,
+        more_cursor,
         loaded,
         board_title,
         periods,
@@ -86,12 +91,16 @@ where
                     <tbody data-testid="top">
                         <For each=move || top.get() key=Row::key children=|row| view! { <BoardRow row=row/> }/>
                     </tbody>
+                    <tbody data-testid="more" hidden=move || more_rows.with(Vec::is_empty)>
+                        <For each=move || more_rows.get() key=Row::key children=|row| view! { <BoardRow row=row/> }/>
+                    </tbody>
                     <tbody class="pinned" data-testid="pinned" hidden=move || pinned.with(Vec::is_empty)>
                         <tr class="gap" aria-hidden="true"><td colspan="3">"⋯"</td></tr>
                         <For each=move || pinned.get() key=Row::key children=|row| view! { <BoardRow row=row/> }/>
                     </tbody>
                 </table>
                 <p class="empty" data-testid="empty" hidden=move || !empty()>"No scores yet"</p>
+                <button type="button" class="more" data-testid="show-more" hidden=move || more_cursor.with(Option::is_none) on:click=move |_| more()>"Show more"</button>
             </div>
             <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="live">{move || announcement.get()}</p>
         </section>

@@ -1,7 +1,7 @@
 //! The reads: health, a page of a board, one player, a player's neighbours.
 
-use podium_board::BoardError;
-use podium_core::{ApiError, Board, ErrorCode, Period};
+use podium_board::{BoardError, Side};
+use podium_core::{ApiError, Board, Cursor, ErrorCode, Period};
 use podium_redis::Transport;
 use podium_wire::{
     DEFAULT_AROUND_RADIUS, DEFAULT_PAGE_SIZE, Entry, Health, MAX_AROUND_RADIUS, MAX_OFFSET,
@@ -38,10 +38,25 @@ impl<T: Transport> Api<T> {
             Some("shared") => true,
             Some(other) => return Err(invalid("ties", other, "arrival or shared")),
         };
-        let page = podium_board::top(&self.client, &board, &period, limit, offset, ties_shared)
-            .await
-            .map_err(board_error)?;
-        let body = page_of(&board, &period, &page, None);
+        let page = match cursor(request, &board, &period)? {
+            Some((cursor, side)) => {
+                podium_board::page_from(
+                    &self.client,
+                    &board,
+                    &period,
+                    &cursor,
+                    side,
+                    limit,
+                    ties_shared,
+                )
+                .await
+            }
+            None => {
+                podium_board::top(&self.client, &board, &period, limit, offset, ties_shared).await
+            }
+        }
+        .map_err(board_error)?;
+        let body = page_of(&board, &period, &page, None, None);
         Ok(ApiResponse::json(200, &body).cacheable(request, self.config.cache_seconds))
     }
 
@@ -90,11 +105,18 @@ impl<T: Transport> Api<T> {
             0,
             MAX_AROUND_RADIUS,
         )? as u32;
-        let page = podium_board::around(&self.client, &board, &period, &player, radius)
+        // A player with no score yet is not an error: widgets poll this for a viewer who may
+        // not have played, and a 404 on every poll is a console error on the studio's page.
+        let around = podium_board::around(&self.client, &board, &period, &player, radius)
             .await
-            .map_err(board_error)?
-            .ok_or_else(|| ApiError::player_not_found(player.as_str()))?;
-        let body = page_of(&board, &period, &page, Some(player.as_str()));
+            .map_err(board_error)?;
+        let body = page_of(
+            &board,
+            &period,
+            &around.page,
+            Some(player.as_str()),
+            Some(around.ranked),
+        );
         // Polled by the widget for the viewer's pinned row: live like the player read, and an
         // unchanged neighbourhood is a 304.
         Ok(ApiResponse::json(200, &body).cacheable(request, 0))
@@ -109,12 +131,47 @@ pub(super) fn period_ref(period: &Period) -> PeriodRef<'_> {
     }
 }
 
+/// The cursor a `top` request pages from (`after` or `before`), refused alongside `offset` or
+/// each other, since each names where the page starts.
+fn cursor(
+    request: &ApiRequest,
+    board: &Board,
+    period: &Period,
+) -> Result<Option<(Cursor, Side)>, ApiError> {
+    let after = request.query_param(Query::After.name());
+    let before = request.query_param(Query::Before.name());
+    let (text, side) = match (after, before) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidParameter,
+                "after and before cannot be combined: page one way at a time",
+            ));
+        }
+        (Some(text), None) => (text, Side::After),
+        (None, Some(text)) => (text, Side::Before),
+    };
+    if request.query_param(Query::Offset.name()).is_some() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            "offset cannot be combined with after or before: a cursor already says where the page starts",
+        ));
+    }
+    Ok(Some((Cursor::decode(&text, board.id(), period)?, side)))
+}
+
 fn page_of<'a>(
     board: &'a Board,
     period: &'a Period,
     page: &'a podium_board::Page,
     player: Option<&'a str>,
+    ranked: Option<bool>,
 ) -> Page<'a> {
+    let cursor = |place: &Option<Cursor>| {
+        place
+            .as_ref()
+            .map(|place| place.encode(board.id(), period).into())
+    };
     Page {
         board: board.id().as_str().into(),
         entries: page
@@ -127,8 +184,11 @@ fn page_of<'a>(
                 score: entry.score,
             })
             .collect(),
+        next: cursor(&page.next),
         period: period_ref(period),
         player: player.map(Into::into),
+        prev: cursor(&page.prev),
+        ranked,
         resets_at: period.end_ms(),
         total: page.total,
     }
