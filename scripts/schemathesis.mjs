@@ -1,8 +1,10 @@
 // Schemathesis (property-based API testing, PyPI) against the Worker's own OpenAPI description:
 // a real Valkey, the real gateway and the BUILT Worker in workerd (Miniflare serving HTTP on a
-// free port), with the game-server key so that every operation, writes and moderation included,
-// is reachable. Schemathesis reads /v1/openapi.json from the running Worker, generates valid and
-// invalid requests for every operation, and checks each answer.
+// free port), with an admin key set (PODIUM_ADMIN_KEY, as a production deployment has one) and
+// each operation sent the credential its OpenAPI security names (schemathesis.toml's
+// `auth.openapi`: the server key for sessions and writes, the admin key for moderation and the
+// board API), so that every operation is reachable. Schemathesis reads /v1/openapi.json from the
+// running Worker, generates valid and invalid requests for every operation, and checks each answer.
 //
 //   node scripts/schemathesis.mjs          short run, as in `npm test`: SCHEMATHESIS_EXAMPLES
 //                                          (default 50) examples per operation and phase
@@ -16,7 +18,7 @@
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -39,11 +41,13 @@ const BOARDS = [
 const server = await startRedisServer({ kind: process.env.PODIUM_TEST_SERVER ?? "valkey" });
 const gateway = await startGateway({ redisUrl: server.gatewayUrl });
 const serverKey = `server_${randomBytes(16).toString("hex")}`;
+const adminKey = `admin_${randomBytes(16).toString("hex")}`;
 const mf = await startWorker(
   {
     UPSTASH_REDIS_REST_URL: gateway.url,
     UPSTASH_REDIS_REST_TOKEN: gateway.token,
     PODIUM_SERVER_KEY: serverKey,
+    PODIUM_ADMIN_KEY: adminKey,
     PODIUM_BOARDS: JSON.stringify(BOARDS),
     PODIUM_CORS_ORIGINS: "https://game.example",
     PODIUM_CACHE_SECONDS: "0",
@@ -73,8 +77,6 @@ try {
     examples,
     "--phases",
     long ? "examples,coverage,fuzzing,stateful" : "examples,coverage,fuzzing",
-    "--header",
-    `Authorization: Bearer ${serverKey}`,
     "--workers",
     "1",
     "--seed",
@@ -87,10 +89,26 @@ try {
     "--output-sanitize",
     "true",
   ];
+  // Each block is named after a security scheme of the document (crates/podium-api/openapi.json);
+  // the keys reach Schemathesis through its environment, not its command line.
+  writeFileSync(
+    path.join(scratch, "schemathesis.toml"),
+    [
+      "[auth.openapi.serverKey]",
+      'bearer = "${PODIUM_SCHEMATHESIS_SERVER_KEY}"',
+      "[auth.openapi.adminKey]",
+      'bearer = "${PODIUM_SCHEMATHESIS_ADMIN_KEY}"',
+      "",
+    ].join("\n"),
+  );
   console.log(`==> schemathesis ${args.slice(1, 2).join(" ")} (${examples} examples per operation${long ? ", stateful" : ""})`);
   status = await new Promise((resolve) => {
     // Run from a scratch directory: Schemathesis keeps a cache (.schemathesis/) where it runs.
-    const child = spawn(schemathesis, args, { stdio: "inherit", cwd: scratch });
+    const child = spawn(schemathesis, args, {
+      stdio: "inherit",
+      cwd: scratch,
+      env: { ...process.env, PODIUM_SCHEMATHESIS_SERVER_KEY: serverKey, PODIUM_SCHEMATHESIS_ADMIN_KEY: adminKey },
+    });
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 } finally {
