@@ -100,14 +100,14 @@ pub async fn top<T: Transport>(
     Ok(page)
 }
 
-/// Up to `limit` rows on `side` of `cursor`'s place in `period`, best first, in
-/// O(log N + limit) at any depth.
+/// Up to `limit` rows on `side` of `cursor`'s place in `period`, best first: O(log N + limit) at
+/// any depth while the cursor's entry is there, O(log N · log ties + limit) once it moved.
 ///
 /// The place is the cursor's `(score, member)` in the board's order, whether or not that entry
 /// is still there, so a walk from page to page by `next` (or `prev`) meets every entry whose
 /// score did not change during the walk exactly once: such an entry keeps its pair, and so its
-/// side of each cursor. Entries that moved are met where they are when their page is read (at
-/// most once more, at least not at all).
+/// side of each cursor. An entry that moved is met where it is when its page is read: twice, or
+/// not at all, if it jumped across the walk's place.
 pub async fn page_from<T: Transport>(
     client: &Client<T>,
     board: &Board,
